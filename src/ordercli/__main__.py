@@ -1,0 +1,3 @@
+from ordercli.cli.main import main
+
+main()

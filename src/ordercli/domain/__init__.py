@@ -1,0 +1,1 @@
+"""The business rules: money, statuses, validation, stock arithmetic. No I/O, no clock, no SQL."""

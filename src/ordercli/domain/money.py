@@ -1,0 +1,158 @@
+"""Money: integer minor units with an ISO 4217 currency; Decimal arithmetic; never float.
+
+Rounding rule (the one rule, used everywhere): ROUND_HALF_UP to the currency's minor unit,
+applied per order line (line discount, the line's share of an order discount, the line's tax).
+Order totals are sums of already-rounded line amounts, so a document always adds up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+
+from ordercli.domain.errors import InvalidData
+
+ROUNDING = ROUND_HALF_UP
+
+# A single amount (a price, a promo amount) is refused above this many major units: large
+# enough for any real price, small enough that quantity x price x lines stays far inside a
+# signed 64-bit integer of minor units.
+MAX_AMOUNT = Decimal("1000000000")  # one billion
+
+
+@lru_cache(maxsize=None)
+def currency_exponent(code: str) -> int:
+    """The number of decimals of an ISO 4217 currency (EUR 2, JPY 0, KWD 3)."""
+    import iso4217  # imported here: it parses its table on import
+
+    try:
+        currency = iso4217.Currency(code)
+    except ValueError:
+        raise InvalidData(f"unknown currency {code!r} (use an ISO 4217 code such as EUR)") from None
+    if currency.exponent is None:
+        raise InvalidData(f"currency {code} has no minor unit and cannot price orders")
+    return currency.exponent
+
+
+def normalize_currency(text: str) -> str:
+    """Upper-case, check against ISO 4217, and return the code."""
+    code = (text or "").strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise InvalidData(f"unknown currency {text!r} (use an ISO 4217 code such as EUR)")
+    currency_exponent(code)
+    return code
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    """An amount in integer minor units of one currency."""
+
+    minor: int
+    currency: str
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(0, currency)
+
+    @classmethod
+    def from_decimal(cls, amount: Decimal, currency: str) -> Money:
+        """Exact conversion; refuses an amount with more decimals than the currency has."""
+        exponent = currency_exponent(currency)
+        scaled = amount.scaleb(exponent)
+        if scaled != scaled.to_integral_value():
+            raise InvalidData(
+                f"{amount} has more decimals than {currency} allows ({exponent})"
+            )
+        return cls(int(scaled), currency)
+
+    @property
+    def amount(self) -> Decimal:
+        """The amount in major units, with exactly the currency's decimals."""
+        exponent = currency_exponent(self.currency)
+        return Decimal(self.minor).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
+
+    def _same(self, other: Money) -> None:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise ValueError(f"cannot combine {self.currency} with {other.currency}")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor + other.minor, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.minor - other.minor, self.currency)
+
+    def __mul__(self, quantity: int) -> Money:
+        if not isinstance(quantity, int) or isinstance(quantity, bool):
+            raise TypeError("Money multiplies by whole quantities only; use apply_rate for rates")
+        return Money(self.minor * quantity, self.currency)
+
+    __rmul__ = __mul__
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+
+def round_minor(value: Decimal) -> int:
+    """Round a Decimal number of minor units to a whole one with the project's rule."""
+    return int(value.quantize(Decimal(1), rounding=ROUNDING))
+
+
+def apply_rate(minor: int, rate: Decimal) -> int:
+    """`minor * rate` rounded with the project's rule (rate as a fraction: 0.19 for 19 %)."""
+    return round_minor(Decimal(minor) * rate)
+
+
+def parse_decimal(text: str, what: str) -> Decimal:
+    """A finite, plain decimal number from text; refuses NaN, Infinity and exponents."""
+    raw = str(text).strip()
+    try:
+        value = Decimal(raw)
+    except (InvalidOperation, ValueError):
+        raise InvalidData(f"{what} {text!r} is not a number") from None
+    if not value.is_finite():
+        raise InvalidData(f"{what} {text!r} is not a finite number")
+    if "e" in raw.lower():
+        raise InvalidData(f"{what} {text!r}: write the number without an exponent")
+    return value
+
+
+def parse_money(text: str, currency: str, what: str = "price") -> Money:
+    """A non-negative amount in `currency`, within its decimals and a sane bound."""
+    value = parse_decimal(text, what)
+    if value < 0:
+        raise InvalidData(f"{what} {text!r} is negative")
+    if value >= MAX_AMOUNT:
+        raise InvalidData(f"{what} {text!r} is too large (the limit is {MAX_AMOUNT:,} {currency})")
+    exponent = currency_exponent(currency)
+    if value != value.quantize(Decimal(1).scaleb(-exponent), rounding=ROUNDING):
+        raise InvalidData(
+            f"{what} {text!r} has more decimals than {currency} allows ({exponent})"
+        )
+    return Money.from_decimal(value, currency)
+
+
+def parse_percent(text: str, what: str = "rate") -> int:
+    """A percentage from 0 to 100 with at most two decimals, as basis points (19.5 -> 1950)."""
+    value = parse_decimal(str(text).strip().removesuffix("%"), what)
+    if value < 0 or value > 100:
+        raise InvalidData(f"{what} {text!r} must be between 0 and 100 percent")
+    basis_points = value * 100
+    if basis_points != basis_points.to_integral_value():
+        raise InvalidData(f"{what} {text!r} has more than two decimals")
+    return int(basis_points)
+
+
+def percent_text(basis_points: int) -> str:
+    """Basis points as a percentage string without trailing zeros: 1950 -> '19.5'."""
+    text = f"{Decimal(basis_points) / 100:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def rate_of(basis_points: int) -> Decimal:
+    """Basis points as a fraction: 1900 -> 0.19."""
+    return Decimal(basis_points) / Decimal(10000)

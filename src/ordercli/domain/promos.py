@@ -1,0 +1,68 @@
+"""Promo codes: what one must look like, and whether it applies to an order now."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from ordercli.domain.errors import InvalidData, Refused
+from ordercli.domain.pricing import Discount
+
+CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,39}$")
+
+
+@dataclass(frozen=True)
+class PromoTerms:
+    code: str
+    percent_bp: int | None
+    amount_minor: int | None
+    currency: str | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+    max_uses: int | None
+    uses: int
+
+    @property
+    def discount(self) -> Discount:
+        return Discount(percent_bp=self.percent_bp, amount_minor=self.amount_minor)
+
+
+def normalize_code(text: str) -> str:
+    """Promo codes are case-insensitive: stored and compared upper-case."""
+    code = (text or "").strip().upper()
+    if not CODE_PATTERN.match(code):
+        raise InvalidData(
+            f"promo code {text!r} is not valid (letters, digits, - and _, at most 40 characters)"
+        )
+    return code
+
+
+def check_new_promo(percent_bp: int | None, amount_minor: int | None, valid_from: datetime | None,
+                    valid_until: datetime | None, max_uses: int | None) -> None:
+    """The rules a new promo code must meet; every problem is listed."""
+    problems = []
+    if (percent_bp is None) == (amount_minor is None):
+        problems.append("give exactly one of --percent or --amount")
+    if percent_bp is not None and percent_bp <= 0:
+        problems.append("--percent must be more than 0")
+    if amount_minor is not None and amount_minor <= 0:
+        problems.append("--amount must be more than 0")
+    if valid_from and valid_until and valid_until <= valid_from:
+        problems.append("--valid-until must be after --valid-from")
+    if max_uses is not None and max_uses < 1:
+        problems.append("--max-uses must be at least 1")
+    if problems:
+        raise InvalidData(problems)
+
+
+def check_applies(promo: PromoTerms, currency: str, now: datetime) -> None:
+    """Refuse a promo code that is not valid yet, expired, used up or in another currency."""
+    if promo.valid_from and now < promo.valid_from:
+        raise Refused(f"promo code {promo.code} is not valid before {promo.valid_from:%Y-%m-%d %H:%M} UTC")
+    if promo.valid_until and now > promo.valid_until:
+        raise Refused(f"promo code {promo.code} expired on {promo.valid_until:%Y-%m-%d %H:%M} UTC")
+    if promo.max_uses is not None and promo.uses >= promo.max_uses:
+        raise Refused(f"promo code {promo.code} is used up ({promo.uses} of {promo.max_uses} uses)")
+    if promo.currency is not None and promo.currency != currency:
+        raise Refused(f"promo code {promo.code} is an amount in {promo.currency}; the order is in {currency}")

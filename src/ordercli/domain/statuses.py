@@ -1,0 +1,100 @@
+"""Order statuses and the one transition table every status change goes through."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from ordercli.domain.errors import IllegalTransition
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    READY_TO_SHIP = "ready_to_ship"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    PARTIALLY_CLOSED = "partially_closed"
+    CLOSED = "closed"
+    CANCELED = "canceled"
+    RETURNED = "returned"
+    FAILED = "failed"
+    ABANDONED = "abandoned"
+
+
+class Trigger(StrEnum):
+    """What may cause a transition: an operator or script (`status`), or an event."""
+
+    BY_HAND = "by hand"
+    SHIPMENT = "a shipment"
+    SHIPMENT_DELETED = "deleting a shipment"
+    RETURN = "a return"
+
+
+_S, _T = Status, Trigger
+
+# from -> {to: what causes it}. Anything not listed is refused.
+TRANSITIONS: dict[Status, dict[Status, Trigger]] = {
+    _S.OPEN: {
+        _S.READY_TO_SHIP: _T.BY_HAND,
+        _S.CANCELED: _T.BY_HAND,
+        _S.FAILED: _T.BY_HAND,
+        _S.ABANDONED: _T.BY_HAND,
+    },
+    _S.READY_TO_SHIP: {
+        _S.OPEN: _T.BY_HAND,
+        _S.CANCELED: _T.BY_HAND,
+        _S.FAILED: _T.BY_HAND,
+        _S.PARTIALLY_SHIPPED: _T.SHIPMENT,
+        _S.CLOSED: _T.SHIPMENT,
+    },
+    _S.PARTIALLY_SHIPPED: {
+        _S.PARTIALLY_CLOSED: _T.BY_HAND,
+        _S.CLOSED: _T.SHIPMENT,
+        _S.READY_TO_SHIP: _T.SHIPMENT_DELETED,
+    },
+    _S.CLOSED: {
+        _S.PARTIALLY_SHIPPED: _T.SHIPMENT_DELETED,
+        _S.READY_TO_SHIP: _T.SHIPMENT_DELETED,
+        _S.RETURNED: _T.RETURN,
+    },
+    _S.PARTIALLY_CLOSED: {
+        _S.RETURNED: _T.RETURN,
+    },
+    _S.CANCELED: {},
+    _S.RETURNED: {},
+    _S.FAILED: {},
+    _S.ABANDONED: {},
+}
+
+# While in these statuses an order holds the stock promised to it; leaving them releases it.
+HOLDS_STOCK = frozenset({Status.OPEN, Status.READY_TO_SHIP, Status.PARTIALLY_SHIPPED})
+
+TERMINAL = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
+
+
+def check_transition(current: Status, target: Status, trigger: Trigger) -> None:
+    """Refuse a change the table does not allow for this trigger. Same status: allowed, no-op."""
+    if current == target:
+        return
+    allowed = TRANSITIONS[current].get(target)
+    if allowed is None:
+        if current in TERMINAL:
+            raise IllegalTransition(f"{current} is final: an order cannot leave it")
+        by_hand = [str(s) for s, t in TRANSITIONS[current].items() if t == Trigger.BY_HAND]
+        hint = f" (by hand, {current} can go to: {', '.join(by_hand)})" if by_hand else ""
+        raise IllegalTransition(f"{current} -> {target} is not allowed{hint}")
+    if allowed != trigger:
+        raise IllegalTransition(f"{current} -> {target} happens through {allowed}, not {trigger}")
+
+
+def ready_to_ship_blockers(verified: bool, unpromised_lines: int) -> list[str]:
+    """Why an order may not (yet) be ready to ship: it must be verified and fully promised."""
+    blockers = []
+    if not verified:
+        blockers.append("it is not verified (ordercli verify)")
+    if unpromised_lines:
+        blockers.append(f"{unpromised_lines} line(s) wait for stock")
+    return blockers
+
+
+def releases_stock(current: Status, target: Status) -> bool:
+    """Whether moving from `current` to `target` gives back what the order holds."""
+    return current in HOLDS_STOCK and target not in HOLDS_STOCK

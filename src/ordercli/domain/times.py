@@ -1,0 +1,54 @@
+"""Reading times and durations people type. `now` is always passed in; everything is UTC."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+from ordercli.domain.errors import InvalidData
+
+_DURATION = re.compile(r"^(\d+)\s*(s|m|min|h|d|w)$")
+_UNITS = {"s": "seconds", "m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90m', '2h', '3d', '1w' as a timedelta (a positive one)."""
+    match = _DURATION.match(text.strip().lower())
+    if not match or int(match.group(1)) == 0:
+        raise InvalidData(f"{text!r} is not a duration (examples: 30m, 2h, 3d, 1w)")
+    amount = int(match.group(1))
+    if amount > 100_000:
+        raise InvalidData(f"{text!r} is too long a duration")
+    return timedelta(**{_UNITS[match.group(2)]: amount})
+
+
+def parse_when(text: str, now: datetime, *, end_of_day: bool = False) -> datetime:
+    """A point in time: a date (midnight UTC, or the next midnight with `end_of_day`), an ISO
+    datetime (UTC unless it has an offset), or a duration ago ('2h')."""
+    raw = text.strip()
+    if _DURATION.match(raw.lower()):
+        return now - parse_duration(raw)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            raise InvalidData(f"{text!r} is not a date") from None
+        moment = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+        return moment + timedelta(days=1) if end_of_day else moment
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise InvalidData(
+            f"{text!r} is not a time (examples: 2026-11-28, 2026-11-28T14:30, 2026-11-28T14:30+01:00, 2h)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def parse_last_moment(text: str, now: datetime) -> datetime:
+    """An inclusive end: a date means through the end of that day (23:59:59.999999 UTC)."""
+    moment = parse_when(text, now, end_of_day=True)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        moment -= timedelta(microseconds=1)
+    return moment

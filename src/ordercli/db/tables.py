@@ -1,0 +1,188 @@
+"""The schema as SQLModel tables: the shape Alembic's migrations must produce.
+
+Money columns hold integer minor units (`*_minor`) next to an ISO 4217 `currency`; rates are
+basis points (`*_bp`, 1900 = 19 %); times are UTC. Choices are TEXT columns with CHECK
+constraints rather than native enums, so both backends and the migrations stay simple.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Integer, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from ordercli.db.types import UTCDateTime
+from ordercli.domain.orders import ALL_DELIVERY_METHODS, CHANNELS, PRODUCT_KINDS, VERIFICATION_METHODS
+from ordercli.domain.statuses import Status
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def one_of(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+def money(nullable: bool = False) -> Column:
+    return Column(BigInteger, nullable=nullable)
+
+
+class Address(SQLModel, table=True):
+    """A postal address as it was given; never changed, so orders keep what they were sent to."""
+
+    __tablename__ = "addresses"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str | None = None
+    line1: str
+    line2: str | None = None
+    city: str
+    region: str | None = None
+    postal_code: str | None = None
+    country: str = Field(max_length=2)
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customers"
+    __table_args__ = (
+        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="contact"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    email: str | None = Field(default=None, unique=True)
+    phone: str | None = Field(default=None, index=True)
+    billing_address_id: int | None = Field(default=None, foreign_key="addresses.id")
+    shipping_address_id: int | None = Field(default=None, foreign_key="addresses.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Product(SQLModel, table=True):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("unit_price_minor >= 0", name="price"),
+        CheckConstraint("tax_rate_bp BETWEEN 0 AND 10000", name="tax_rate"),
+        CheckConstraint(one_of("kind", PRODUCT_KINDS), name="kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    sku: str = Field(unique=True, max_length=64)
+    name: str
+    unit_price_minor: int = Field(sa_column=money())
+    currency: str = Field(max_length=3)
+    tax_rate_bp: int = 0
+    kind: str = "physical"
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PromoCode(SQLModel, table=True):
+    __tablename__ = "promo_codes"
+    __table_args__ = (
+        CheckConstraint("(percent_bp IS NULL) <> (amount_minor IS NULL)", name="percent_or_amount"),
+        CheckConstraint("(amount_minor IS NULL) = (currency IS NULL)", name="amount_currency"),
+        CheckConstraint("percent_bp IS NULL OR percent_bp BETWEEN 1 AND 10000", name="percent"),
+        CheckConstraint("amount_minor IS NULL OR amount_minor > 0", name="amount"),
+        CheckConstraint("max_uses IS NULL OR uses <= max_uses", name="uses"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=40)
+    percent_bp: int | None = None
+    amount_minor: int | None = Field(default=None, sa_column=money(nullable=True))
+    currency: str | None = Field(default=None, max_length=3)
+    valid_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    max_uses: int | None = None
+    uses: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Order(SQLModel, table=True):
+    """An order; its id is the order number people and scripts use."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(one_of("status", Status), name="status"),
+        CheckConstraint(one_of("channel", CHANNELS), name="channel"),
+        CheckConstraint(
+            "verification_method IS NULL OR " + one_of("verification_method", VERIFICATION_METHODS),
+            name="verification_method",
+        ),
+        UniqueConstraint("channel", "channel_ref", name="uq_orders_channel_ref"),
+        Index("ix_orders_placed_at", "placed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(index=True)
+    channel: str
+    channel_ref: str | None = None
+    currency: str = Field(max_length=3)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    billing_address_id: int = Field(foreign_key="addresses.id")
+    shipping_address_id: int = Field(foreign_key="addresses.id")
+    promo_code_id: int | None = Field(default=None, foreign_key="promo_codes.id")
+    subtotal_minor: int = Field(sa_column=money())
+    discount_minor: int = Field(sa_column=money())
+    tax_minor: int = Field(sa_column=money())
+    total_minor: int = Field(sa_column=money())
+    note: str | None = None
+    placed_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    verified_by: str | None = None
+    verification_method: str | None = None
+    verification_note: str | None = None
+
+
+class OrderLine(SQLModel, table=True):
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        UniqueConstraint("order_id", "line_no", name="uq_order_lines_order_line_no"),
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("unit_price_minor >= 0", name="price"),
+        CheckConstraint("discount_minor >= 0 AND order_discount_minor >= 0", name="discounts"),
+        CheckConstraint("tax_rate_bp BETWEEN 0 AND 10000", name="tax_rate"),
+        CheckConstraint(one_of("kind", PRODUCT_KINDS), name="kind"),
+        CheckConstraint(one_of("delivery_method", ALL_DELIVERY_METHODS), name="delivery_method"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id")
+    line_no: int
+    product_id: int | None = Field(default=None, foreign_key="products.id", index=True)
+    sku: str
+    description: str
+    kind: str
+    quantity: int
+    unit_price_minor: int = Field(sa_column=money())
+    discount_minor: int = Field(sa_column=money())
+    order_discount_minor: int = Field(sa_column=money())
+    tax_rate_bp: int
+    net_minor: int = Field(sa_column=money())
+    tax_minor: int = Field(sa_column=money())
+    delivery_method: str
+
+
+class OrderHistory(SQLModel, table=True):
+    """Append-only: the database itself refuses UPDATE and DELETE on it (see the migrations)."""
+
+    __tablename__ = "order_history"
+    __table_args__ = (Index("ix_order_history_order_id", "order_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id")
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor: str
+    command: str
+    event: str
+    from_status: str | None = None
+    to_status: str | None = None
+    reason: str | None = None

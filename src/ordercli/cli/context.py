@@ -1,0 +1,62 @@
+"""What the root options decide (database, actor, verbosity), carried on Typer's context."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import typer
+
+
+@dataclass
+class AppContext:
+    db_target: str | None = None
+    actor: str | None = None
+    debug: bool = False
+    quiet: bool = False
+    _database: object = field(default=None, repr=False)
+
+    def database(self):
+        """The database, opened on first use (so `--help` never loads SQLAlchemy)."""
+        if self._database is None:
+            from ordercli.db.engine import Database
+
+            self._database = Database(self.db_target)
+        return self._database
+
+    def stamp(self, command: str):
+        from ordercli.services.views import Stamp
+
+        return Stamp(actor=self.who(), command=command, at=datetime.now(timezone.utc))
+
+    def who(self) -> str:
+        if self.actor:
+            return self.actor
+        try:
+            return getpass.getuser()
+        except Exception:  # noqa: BLE001 - no user name in the environment
+            return "unknown"
+
+    def say(self, message: str) -> None:
+        """A message for people, on stderr; silenced by --quiet."""
+        self.flush_notices()
+        if not self.quiet:
+            print(message, file=sys.stderr)
+
+    def flush_notices(self) -> None:
+        database = self._database
+        if database is not None and database.notices:
+            for notice in database.notices:
+                print(f"ordercli: {notice}", file=sys.stderr)
+            database.notices.clear()
+
+    def close(self) -> None:
+        self.flush_notices()
+        if self._database is not None:
+            self._database.dispose()
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    return ctx.ensure_object(AppContext)

@@ -1,0 +1,80 @@
+"""Promo codes: add and list. They are applied (and counted) by `create_order`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ordercli.db.sql import as_utc, first, rows
+from ordercli.domain.errors import Refused
+from ordercli.domain.money import Money, normalize_currency, parse_money, parse_percent
+from ordercli.domain.promos import check_new_promo, normalize_code
+from ordercli.services.views import Stamp
+
+
+@dataclass(frozen=True)
+class PromoView:
+    code: str
+    percent_bp: int | None
+    amount: Money | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+    max_uses: int | None
+    uses: int
+    created_at: datetime
+
+
+def add_promo(db, code: str, stamp: Stamp, *, percent: str | None = None, amount: str | None = None,
+              currency: str = "EUR", valid_from: datetime | None = None, valid_until: datetime | None = None,
+              max_uses: int | None = None) -> PromoView:
+    """A new promo code: a percent off, or an amount off in one currency."""
+    code = normalize_code(code)
+    percent_bp = parse_percent(percent, "--percent") if percent is not None else None
+    money = parse_money(amount, normalize_currency(currency), "--amount") if amount is not None else None
+    check_new_promo(percent_bp, money.minor if money else None, valid_from, valid_until, max_uses)
+    from sqlmodel import Session
+
+    from ordercli.db.tables import PromoCode
+
+    with db.write(orm=True) as connection:
+        if first(connection, "SELECT 1 FROM promo_codes WHERE code = :c", {"c": code}):
+            raise Refused(f"promo code {code} already exists")
+        session = Session(bind=connection)
+        session.add(
+            PromoCode(
+                code=code,
+                percent_bp=percent_bp,
+                amount_minor=money.minor if money else None,
+                currency=money.currency if money else None,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                max_uses=max_uses,
+                uses=0,
+                created_at=stamp.at,
+            )
+        )
+        session.flush()
+        session.close()
+    return PromoView(code, percent_bp, money, valid_from, valid_until, max_uses, 0, stamp.at)
+
+
+def list_promos(db) -> list[PromoView]:
+    with db.read() as connection:
+        found = rows(
+            connection,
+            "SELECT code, percent_bp, amount_minor, currency, valid_from, valid_until, max_uses, uses, "
+            "created_at FROM promo_codes ORDER BY code",
+        )
+        return [
+            PromoView(
+                r.code,
+                r.percent_bp,
+                Money(r.amount_minor, r.currency) if r.amount_minor is not None else None,
+                as_utc(r.valid_from),
+                as_utc(r.valid_until),
+                r.max_uses,
+                r.uses,
+                as_utc(r.created_at),
+            )
+            for r in found
+        ]

@@ -1,0 +1,129 @@
+"""What services hand back to the command line: plain, immutable read models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ordercli.domain.money import Money
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Who does something, with which command, and when (UTC): read at the edge, passed in."""
+
+    actor: str
+    command: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AddressView:
+    name: str | None
+    line1: str
+    line2: str | None
+    city: str
+    region: str | None
+    postal_code: str | None
+    country: str
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class Promise:
+    """Units of a line held for it at one location."""
+
+    location: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class LineView:
+    line_no: int
+    sku: str
+    description: str
+    kind: str
+    quantity: int
+    unit_price: Money
+    discount: Money
+    order_discount: Money
+    tax_rate_bp: int
+    net: Money
+    tax: Money
+    delivery_method: str
+    backordered: bool = False
+    promised: tuple[Promise, ...] = ()
+
+    @property
+    def total(self) -> Money:
+        return self.net + self.tax
+
+    @property
+    def promised_quantity(self) -> int:
+        return sum(p.quantity for p in self.promised)
+
+
+@dataclass(frozen=True)
+class Verification:
+    at: datetime
+    by: str
+    method: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    actor: str
+    command: str
+    event: str
+    from_status: str | None
+    to_status: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class OrderView:
+    number: int
+    status: str
+    channel: str
+    channel_ref: str | None
+    currency: str
+    placed_at: datetime
+    updated_at: datetime
+    customer: CustomerView
+    billing: AddressView
+    shipping: AddressView
+    promo_code: str | None
+    subtotal: Money
+    discount: Money
+    tax: Money
+    total: Money
+    note: str | None
+    verification: Verification | None
+    lines: tuple[LineView, ...]
+    history: tuple[HistoryEntry, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    number: int
+    placed_at: datetime
+    status: str
+    channel: str
+    channel_ref: str | None
+    customer: str
+    email: str | None
+    lines: int
+    subtotal: Money
+    discount: Money
+    tax: Money
+    total: Money
+    verified: bool

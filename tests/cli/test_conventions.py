@@ -1,0 +1,88 @@
+"""Conventions every command keeps: help with an example, documented in the README, one-line
+errors with documented exit codes, --debug for the traceback, and the README's commands."""
+
+import re
+
+import pytest
+import typer
+
+from ordercli.cli.app import app
+from ordercli.cli.errors import EXIT_CODES
+from tests.helpers import CUSTOMER, ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _commands():
+    root = typer.main.get_command(app)
+    found = []
+
+    def walk(group, path):
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):
+                walk(command, [*path, name])
+            else:
+                found.append((" ".join([*path, name]), command))
+
+    walk(root, [])
+    return found
+
+
+COMMANDS = _commands()
+
+
+@pytest.mark.parametrize("path, command", COMMANDS, ids=[p for p, _ in COMMANDS])
+def test_every_command_has_help_with_an_example_and_is_in_the_readme(path, command):
+    assert command.help and len(command.help.strip()) > 20
+    assert "Example" in command.help, f"`ordercli {path} --help` shows no example"
+    assert f"ordercli {path}" in README, f"the README does not document `ordercli {path}`"
+
+
+def test_every_exit_code_is_in_the_readme():
+    for code, meaning in EXIT_CODES.items():
+        assert re.search(rf"^\| {code} \|", README, re.MULTILINE), f"exit code {code} missing from the README"
+
+
+def test_help_answers_on_every_level(sqlite_target, tmp_path):
+    from tests.helpers import Cli
+
+    cli = Cli(sqlite_target, tmp_path)
+    outcome = cli("--help")
+    assert outcome.exit_code == 0 and "create" in outcome.stdout and "status" in outcome.stdout
+    assert cli("promo", "--help").exit_code == 0
+    assert cli("status", "--help").exit_code == 0
+
+
+def test_an_unknown_command_or_option_is_a_usage_error(cli):
+    assert cli("frobnicate").exit_code == 2
+    assert cli("list", "--colour").exit_code == 2
+
+
+def test_debug_shows_the_traceback_of_an_error(cli):
+    plain = cli("show", "9")
+    assert plain.exit_code == 3 and "Traceback" not in plain.stderr
+    debug = cli("--debug", "show", "9")
+    assert debug.exit_code == 3
+    assert "Traceback" in debug.stderr and "NotFound" in debug.stderr
+
+
+def test_quiet_silences_messages_but_not_data_or_errors(cli):
+    outcome = cli("--quiet", "create", *CUSTOMER, "--line", "FEE:1@1:Fee")
+    assert outcome.stdout == "1\n" and outcome.stderr == ""
+    failed = cli("--quiet", "show", "9")
+    assert failed.stderr.strip() == "ordercli: order 9 does not exist"
+
+
+def test_ci_runs_the_readme_test_command():
+    block = re.search(r"```bash\n(.*?)```", README[README.index("## Quick start"):], re.DOTALL).group(1)
+    commands = [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+    assert len(commands) == 2, "the quick start is two commands"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert commands[1] in ci, ".ci/run must run the README's test command as written"
+
+
+def test_the_version(cli):
+    from ordercli import __version__
+
+    outcome = cli("--version")
+    assert outcome.exit_code == 0 and outcome.stdout.strip() == f"ordercli {__version__}"

@@ -1,0 +1,58 @@
+"""A batch status change of 100,000 orders read from stdin in one `ordercli status` call,
+history included, timed as a whole process (start-up, reading stdin, checking, writing).
+
+Target (issue: foundation): at most 3 s on SQLite.
+Usage: python bench/batch_status.py [--orders 100000] [--db URL]   (default: a new SQLite file)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seed import seed_orders  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--db", help="database path or URL (default: a new SQLite file)")
+    args = parser.parse_args()
+    target = args.db or str(Path(tempfile.mkdtemp(prefix="ordercli-bench-")) / "bench.db")
+    from ordercli.db.engine import Database
+
+    database = Database(target)
+    start = time.perf_counter()
+    numbers = seed_orders(database, args.orders, verified=True, now=datetime.now(timezone.utc))
+    seeded = time.perf_counter() - start
+    database.dispose()
+    print(f"backend {database.backend}; seeded {len(numbers):,} verified open orders in {seeded:.1f} s")
+    stdin = "\n".join(str(n) for n in numbers) + "\n"
+    env = {**os.environ, "NO_COLOR": "1"}
+    for target_status in ("ready_to_ship", "canceled"):
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "ordercli", "--db", target, "status", "-", "--to", target_status],
+                              input=stdin, capture_output=True, text=True, env=env)
+        elapsed = time.perf_counter() - start
+        if proc.returncode != 0:
+            sys.exit(f"status failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        print(f"ordercli status - --to {target_status:<14} {len(numbers):,} orders: {elapsed:6.2f} s whole process "
+              f"({len(numbers) / elapsed:,.0f} orders/s)  [{proc.stderr.strip().splitlines()[-1]}]")
+    database = Database(target)
+    from ordercli.db.sql import scalar
+
+    with database.read() as connection:
+        history = scalar(connection, "SELECT count(*) FROM order_history WHERE event = 'status'")
+    database.dispose()
+    print(f"history entries written: {history:,} (expected {2 * len(numbers):,}); target: at most 3 s per batch")
+
+
+if __name__ == "__main__":
+    main()

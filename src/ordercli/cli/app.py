@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ordercli import __version__
-from ordercli.cli import database, orders, promos
+from ordercli.cli import database, locations, orders, products, promos, stock
 from ordercli.cli.context import AppContext
 from ordercli.cli.errors import OrderCliGroup
 
@@ -60,5 +60,9 @@ def root(
 
 
 app.add_typer(orders.app)
+app.add_typer(stock.top)
+app.add_typer(products.app, name="product", help="The catalogue: add, update, list, show, import.")
+app.add_typer(stock.app, name="stock", help="Stock per product and location, and its ledger.")
+app.add_typer(locations.app, name="location", help="Warehouses and stores.")
 app.add_typer(promos.app, name="promo", help="Promo codes: add and list.")
 app.add_typer(database.app, name="db", help="The database: where it is, its schema version, upgrades.")

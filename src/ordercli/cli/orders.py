@@ -110,6 +110,7 @@ def create(
     note: Annotated[str | None, typer.Option(help="A note kept with the order.")] = None,
     currency: Annotated[str | None, typer.Option(envvar="ORDERCLI_CURRENCY", help="ISO 4217 code (default EUR).")] = None,
     delivery: Annotated[str | None, typer.Option(help="Delivery of physical lines: ship, pickup or hand_over (default ship).")] = None,
+    backorder: Annotated[bool, typer.Option("--backorder", help="Accept lines without enough stock: promise what there is, the rest when stock arrives.")] = False,
     from_file: Annotated[Path | None, typer.Option("--from-file", "-f", help="The whole order as JSON ('-' for stdin).")] = None,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; fail listing every missing field.")] = False,
     json_out: JsonFlag = False,
@@ -117,8 +118,10 @@ def create(
     """Create an order (open). Prints the new order number on stdout.
 
     Lines come from the catalogue (ordercli product add) or are ad hoc: an unknown SKU with a
-    price and a description (a fee, a one-off item). On a terminal, missing fields are asked
-    for; otherwise (or with --no-input) the command fails listing every missing field.
+    price and a description (a fee, a one-off item). Stock is promised for every physical
+    line at once; a line without enough stock is refused unless --backorder is given. On a
+    terminal, missing fields are asked for; otherwise (or with --no-input) the command fails
+    listing every missing field.
 
     Example:
 
@@ -136,6 +139,7 @@ def create(
         request = parse_order_json(read_text(from_file))
         if currency and not request.currency:
             request.currency = currency
+        request.backorder = request.backorder or backorder
     else:
         shipping = AddressRequest(ship_name, ship_address, ship_address2, ship_city, ship_region,
                                   ship_postal_code, ship_country)
@@ -144,7 +148,7 @@ def create(
             billing=AddressRequest(None, address, address2, city, region, postal_code, country),
             shipping=None if shipping.is_empty() else shipping,
             channel=channel, channel_ref=ref, lines=[parse_line_spec(s) for s in line or []],
-            promo=promo, note=note, currency=currency, delivery_method=delivery,
+            promo=promo, note=note, currency=currency, delivery_method=delivery, backorder=backorder,
         )
         from ordercli.domain.orders import missing_fields
 
@@ -167,6 +171,11 @@ def create(
         print_json(order_json(order))
     else:
         print(order.number)
+    for line in order.lines:
+        if line.promised or line.waiting:
+            where = ", ".join(f"{p.quantity} at {p.location}" for p in line.promised) or "nothing yet"
+            waiting = f"; {line.waiting} wait for stock (backordered)" if line.waiting else ""
+            state.say(f"  line {line.line_no} {line.sku} x{line.quantity}: promised {where}{waiting}")
     state.say(
         f"created order {order.number} ({order.status}, {len(order.lines)} line(s), total "
         f"{order.total.amount:,} {order.currency}). Next: ordercli verify {order.number} --by NAME"
@@ -387,3 +396,35 @@ def status(
                   f"{to.value} (listed above); --skip-invalid moves the others")
     if failures:
         raise typer.Exit(exit_code_for(failures[0].error))
+
+
+@app.command()
+def expire(
+    ctx: typer.Context,
+    older_than: Annotated[str, typer.Option("--older-than", help="Age of an unverified open order to abandon: 30m, 2h, 3d, 1w.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be abandoned; change nothing.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the orders (a stable shape for scripts).")] = False,
+) -> None:
+    """Abandon open orders nobody verified in time, releasing their stock. For cron.
+
+    Each order moves to abandoned through the transition table, with the reason in its
+    history; the stock it held is promised to orders waiting for it.
+
+    Example: ordercli expire --older-than 2h --json >> /var/log/ordercli-expire.jsonl
+    """
+    from ordercli.services.status import expire_orders
+
+    state = app_context(ctx)
+    result, expired = expire_orders(state.database(), older_than, state.stamp("expire"), dry_run=dry_run)
+    if json_out:
+        from ordercli.cli.output import money_json, print_json, time_json
+
+        print_json({"dry_run": dry_run, "abandoned": [
+            {"order": e.number, "placed_at": time_json(e.placed_at), "customer": e.customer,
+             "total": money_json(e.total), "changed": result.applied} for e in expired],
+            "released_units": result.released})
+    numbers = ", ".join(str(e.number) for e in expired[:20]) + (", ..." if len(expired) > 20 else "")
+    verb = "would abandon" if dry_run else "abandoned"
+    units = f", {'would release' if dry_run else 'released'} {result.released} unit(s) of stock" if result.released else ""
+    state.say(f"{verb} {len(expired)} order(s) not verified within {older_than.strip()}{units}"
+              + (f": {numbers}" if expired else ""))

@@ -75,6 +75,8 @@ def order_json(order: OrderView) -> dict:
                 "tax": money_json(line.tax),
                 "total": money_json(line.total),
                 "delivery_method": line.delivery_method,
+                "promised": [{"location": p.location, "quantity": p.quantity} for p in line.promised],
+                "waiting": line.waiting,
             }
             for line in order.lines
         ],
@@ -151,12 +153,13 @@ def print_order(order: OrderView) -> None:
         out.print(f"{label:<{width}}  {value}", markup=False)
     out.print()
     table(
-        ("#", "SKU", "Description", "Qty", "Unit price", "Discount", "Net", "Tax %", "Tax", "Total", "Delivery"),
+        ("#", "SKU", "Description", "Qty", "Unit price", "Discount", "Net", "Tax %", "Tax", "Total", "Delivery",
+         "Stock"),
         [
             (line.line_no, line.sku, line.description, line.quantity, money_text(line.unit_price),
              money_text(line.discount + line.order_discount) if (line.discount.minor or line.order_discount.minor) else "",
              money_text(line.net), percent_text(line.tax_rate_bp), money_text(line.tax), money_text(line.total),
-             line.delivery_method)
+             line.delivery_method, stock_text(line))
             for line in order.lines
         ],
         right=("#", "Qty", "Unit price", "Discount", "Net", "Tax %", "Tax", "Total"),
@@ -170,6 +173,14 @@ def print_order(order: OrderView) -> None:
     if order.history:
         out.print()
         print_history(order.history, title="History")
+
+
+def stock_text(line) -> str:
+    """Where a line's units are promised, and how many still wait: "8 main, 2 berlin; 3 waiting"."""
+    parts = ", ".join(f"{p.quantity} {p.location}" for p in line.promised)
+    if line.waiting:
+        parts = (parts + "; " if parts else "") + f"{line.waiting} waiting"
+    return parts
 
 
 def print_history(entries, title: str | None = None) -> None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, Integer, UniqueConstraint, text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Column, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ordercli.db.types import UTCDateTime
 from ordercli.domain.orders import ALL_DELIVERY_METHODS, CHANNELS, PRODUCT_KINDS, VERIFICATION_METHODS
+from ordercli.domain.stock import LOCATION_KINDS, MOVEMENT_KINDS
 from ordercli.domain.statuses import Status
 
 SQLModel.metadata.naming_convention = {
@@ -70,6 +71,7 @@ class Product(SQLModel, table=True):
         CheckConstraint("unit_price_minor >= 0", name="price"),
         CheckConstraint("tax_rate_bp BETWEEN 0 AND 10000", name="tax_rate"),
         CheckConstraint(one_of("kind", PRODUCT_KINDS), name="kind"),
+        Index("uq_products_gtin", "gtin", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -79,8 +81,71 @@ class Product(SQLModel, table=True):
     currency: str = Field(max_length=3)
     tax_rate_bp: int = 0
     kind: str = "physical"
+    gtin: str | None = Field(default=None, max_length=14)
+    active: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default=text("true")))
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Location(SQLModel, table=True):
+    """A warehouse or a store. Names are identifiers (lower case); exactly one is the default."""
+
+    __tablename__ = "locations"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", LOCATION_KINDS), name="kind"),
+        Index("uq_locations_one_default", "is_default", unique=True,
+              sqlite_where=text("is_default"), postgresql_where=text("is_default")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=64)
+    kind: str
+    address_id: int | None = Field(default=None, foreign_key="addresses.id")
+    is_default: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=text("false")))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class StockLevel(SQLModel, table=True):
+    """What is at a location: on hand, and how much of that is promised to orders. Always equal
+    to the sums of the ledger (stock_movements); the database refuses a negative count or more
+    reserved than on hand."""
+
+    __tablename__ = "stock_levels"
+    __table_args__ = (
+        CheckConstraint("on_hand >= 0", name="on_hand"),
+        CheckConstraint("reserved >= 0 AND reserved <= on_hand", name="reserved"),
+    )
+
+    product_id: int = Field(foreign_key="products.id", primary_key=True)
+    location_id: int = Field(foreign_key="locations.id", primary_key=True)
+    on_hand: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
+    reserved: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
+
+
+class StockMovement(SQLModel, table=True):
+    """The stock ledger, append-only: every change of on hand or reserved, with who, when, why."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", MOVEMENT_KINDS), name="kind"),
+        CheckConstraint("on_hand_delta <> 0 OR reserved_delta <> 0", name="changes_something"),
+        Index("ix_stock_movements_product_location", "product_id", "location_id", "id"),
+        Index("ix_stock_movements_order_id", "order_id"),
+        Index("ix_stock_movements_order_line_id", "order_line_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor: str
+    command: str
+    kind: str
+    product_id: int = Field(foreign_key="products.id")
+    location_id: int = Field(foreign_key="locations.id")
+    on_hand_delta: int
+    reserved_delta: int
+    order_id: int | None = Field(default=None, foreign_key="orders.id")
+    order_line_id: int | None = Field(default=None, foreign_key="order_lines.id")
+    reason: str | None = None
 
 
 class PromoCode(SQLModel, table=True):
@@ -152,6 +217,8 @@ class OrderLine(SQLModel, table=True):
         CheckConstraint("tax_rate_bp BETWEEN 0 AND 10000", name="tax_rate"),
         CheckConstraint(one_of("kind", PRODUCT_KINDS), name="kind"),
         CheckConstraint(one_of("delivery_method", ALL_DELIVERY_METHODS), name="delivery_method"),
+        Index("ix_order_lines_waiting", "product_id", sqlite_where=text("backordered"),
+              postgresql_where=text("backordered")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -169,6 +236,8 @@ class OrderLine(SQLModel, table=True):
     net_minor: int = Field(sa_column=money())
     tax_minor: int = Field(sa_column=money())
     delivery_method: str
+    # Units still waiting for stock (accepted with --backorder, or from before inventory).
+    backordered: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=text("false")))
 
 
 class OrderHistory(SQLModel, table=True):

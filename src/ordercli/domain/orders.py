@@ -274,6 +274,7 @@ class ProductTerms:
     currency: str
     tax_rate_bp: int
     kind: str
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -303,6 +304,9 @@ def resolve_lines(order: ValidOrder, products: dict[str, ProductTerms]) -> list[
         where = f"line {line_no}: "
         product = products.get(line.sku)
         if product is not None:
+            if not product.active:
+                problems.add(f"{where}{line.sku} is discontinued (inactive in the catalogue)")
+                continue
             if line.kind and line.kind != product.kind:
                 problems.add(f"{where}{line.sku} is a {product.kind} product, not {line.kind}")
                 continue

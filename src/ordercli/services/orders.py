@@ -23,6 +23,8 @@ from ordercli.domain.pricing import LineTerms, price_order
 from ordercli.domain.promos import PromoTerms, check_applies
 from ordercli.domain.statuses import Status
 from ordercli.domain.validation import clean_text
+from ordercli.services.history import add_history
+from ordercli.services.stock import PromiseLine, order_promises, promise_new_order, waiting_units
 from ordercli.services.views import (
     AddressView,
     CustomerView,
@@ -30,6 +32,7 @@ from ordercli.services.views import (
     LineView,
     OrderSummary,
     OrderView,
+    Promise,
     Stamp,
     Verification,
 )
@@ -78,8 +81,9 @@ def create_order(db, request: OrderRequest, stamp: Stamp, *, default_currency: s
         )
         session.add(row)
         session.flush()
+        line_rows = []
         for line, priced in zip(lines, pricing.lines):
-            session.add(
+            line_rows.append(
                 t.OrderLine(
                     order_id=row.id,
                     line_no=line.line_no,
@@ -97,11 +101,17 @@ def create_order(db, request: OrderRequest, stamp: Stamp, *, default_currency: s
                     delivery_method=line.delivery_method,
                 )
             )
+        session.add_all(line_rows)
         session.flush()
         number = row.id
+        stock_lines = [
+            PromiseLine(r.id, number, r.product_id, r.sku, r.quantity)
+            for r in line_rows if r.kind == "physical" and r.product_id is not None
+        ]
         session.close()
         add_history(connection, [number], stamp, event="created", to_status=Status.OPEN.value,
                     reason=f"{order.channel} order" + (f" {order.channel_ref}" if order.channel_ref else ""))
+        promise_new_order(connection, stock_lines, stamp, backorder=order.backorder)
         return load_order(connection, number)
 
 
@@ -117,10 +127,11 @@ def _refuse_duplicate_ref(connection, channel: str, ref: str | None) -> None:
 def _products(connection, skus: set[str]) -> dict[str, ProductTerms]:
     found = rows(
         connection,
-        "SELECT id, sku, name, unit_price_minor, currency, tax_rate_bp, kind FROM products WHERE sku IN :skus",
+        "SELECT id, sku, name, unit_price_minor, currency, tax_rate_bp, kind, active FROM products WHERE sku IN :skus",
         {"skus": sorted(skus)},
     )
-    return {row.sku: ProductTerms(*row) for row in found}
+    return {row.sku: ProductTerms(row.id, row.sku, row.name, row.unit_price_minor, row.currency, row.tax_rate_bp,
+                                  row.kind, bool(row.active)) for row in found}
 
 
 def _take_promo(connection, code: str, currency: str, now: datetime) -> tuple[int, PromoTerms]:
@@ -248,6 +259,8 @@ def load_order(connection, number: int) -> OrderView:
     def money(minor: int) -> Money:
         return Money(minor, cur)
 
+    promises = order_promises(connection, number)
+    waiting = waiting_units(connection, number)
     lines = tuple(
         LineView(
             line_no=r.line_no,
@@ -262,6 +275,8 @@ def load_order(connection, number: int) -> OrderView:
             net=money(r.net_minor),
             tax=money(r.tax_minor),
             delivery_method=r.delivery_method,
+            waiting=waiting.get(r.line_no, 0),
+            promised=tuple(Promise(location, units) for location, units in promises.get(r.line_no, ())),
         )
         for r in rows(connection, _LINES_SQL, {"number": number})
     )
@@ -432,18 +447,3 @@ def _lock_order(connection, number: int) -> str:
     if status is None:
         raise NotFound(f"order {number} does not exist")
     return status
-
-
-def add_history(connection, numbers, stamp: Stamp, *, event: str, status: str | None = None,
-                to_status: str | None = None, reason: str | None = None) -> None:
-    """Append one history entry per order (from `status` to `to_status`, or unchanged)."""
-    execute(
-        connection,
-        "INSERT INTO order_history (order_id, at, actor, command, event, from_status, to_status, reason) "
-        "VALUES (:order_id, :at, :actor, :command, :event, :from_status, :to_status, :reason)",
-        [
-            {"order_id": n, "at": stamp.at, "actor": stamp.actor, "command": stamp.command, "event": event,
-             "from_status": status, "to_status": to_status or status, "reason": reason}
-            for n in numbers
-        ],
-    )

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import NamedTuple
 
-from ordercli.db.sql import dialect_of, driver, execute, rows, scalar, tuples
+from ordercli.db.sql import as_utc, dialect_of, driver, execute, rows, scalar, tuples
 from ordercli.domain.errors import IllegalTransition, InvalidData, NotFound, OrderCliError
-from ordercli.domain.statuses import Status, Trigger, check_transition, ready_to_ship_blockers
+from ordercli.domain.money import Money
+from ordercli.domain.statuses import HOLDS_STOCK, Status, Trigger, check_transition, ready_to_ship_blockers
+from ordercli.domain.times import parse_duration
 from ordercli.domain.validation import clean_text, parse_order_number
+from ordercli.services.stock import fill_backorders, held_by_batch, release_batch
 from ordercli.services.views import Stamp
 
 
@@ -41,6 +45,7 @@ class BatchResult:
     unchanged: int
     failures: list[Outcome]
     outcomes: list[Outcome] | None = None  # every entry in input order, when asked for
+    released: int = 0  # units of stock given back (or that would be, in a dry run)
 
     @property
     def movable(self) -> int:
@@ -53,10 +58,6 @@ class BatchResult:
 
     def was_changed(self, outcome: Outcome) -> bool:
         return self.applied and outcome.ok and outcome.from_status != self.target
-
-
-class _Rollback(Exception):
-    pass
 
 
 def _parse(inputs: Iterable[str]) -> tuple[list[tuple[int, int]], list[tuple[int, Outcome]], list[str]]:
@@ -110,27 +111,74 @@ def change_status(
     """
     reason = clean_text(reason, "--reason", max_length=500)
     numbers, invalid, texts = _parse(inputs)
-    total = len(texts)
-    if not total:
+    if not texts:
         raise InvalidData("no order numbers given")
-    applied = False
     try:
         with db.write() as connection:
-            _fill_batch(connection, numbers)
-            failures = [(pos, outcome) for pos, outcome in invalid]
-            failures += _refusals(connection, target, trigger, texts)
-            failures.sort(key=lambda item: item[0])
-            unchanged = scalar(connection, "SELECT count(*) FROM status_batch b JOIN orders o ON o.id = b.number "
-                                           "WHERE o.status = :to", {"to": target.value})
-            outcomes = _every_outcome(connection, texts, failures) if detail else None
-            result = BatchResult(target, False, dry_run, total, unchanged, [o for _, o in failures], outcomes)
-            if dry_run or (failures and not skip_invalid):
-                raise _Rollback
-            _apply(connection, target, stamp, reason, [o.number for _, o in failures if o.number is not None])
-            applied = True
-    except _Rollback:
-        pass
-    return BatchResult(target, applied, dry_run, total, unchanged, result.failures, result.outcomes)
+            result = _change(connection, numbers, invalid, texts, target, stamp, reason=reason,
+                             skip_invalid=skip_invalid, dry_run=dry_run, detail=detail, trigger=trigger)
+            if not result.applied:
+                raise _Rollback(result)
+    except _Rollback as rolled_back:
+        return rolled_back.result
+    return result
+
+
+class _Rollback(Exception):
+    """Leaves the transaction without committing, carrying the result out."""
+
+    def __init__(self, result=None):
+        self.result = result
+
+
+def _change(connection, numbers, invalid, texts, target: Status, stamp: Stamp, *, reason, skip_invalid, dry_run,
+            detail, trigger) -> BatchResult:
+    """The batch inside the caller's transaction; applied unless dry-run or refused."""
+    _fill_batch(connection, numbers)
+    failures = list(invalid)
+    failures += _refusals(connection, target, trigger, texts)
+    failures.sort(key=lambda item: item[0])
+    unchanged = scalar(connection, "SELECT count(*) FROM status_batch b JOIN orders o ON o.id = b.number "
+                                   "WHERE o.status = :to", {"to": target.value})
+    outcomes = _every_outcome(connection, texts, failures) if detail else None
+    applied = not dry_run and not (failures and not skip_invalid)
+    released = 0
+    if applied:
+        released = _apply(connection, target, stamp, reason, [o.number for _, o in failures if o.number is not None])
+    elif dry_run and target not in HOLDS_STOCK:
+        released = held_by_batch(connection)
+    return BatchResult(target, applied, dry_run, len(texts), unchanged, [o for _, o in failures], outcomes, released)
+
+
+@dataclass(frozen=True)
+class Expired:
+    number: int
+    placed_at: datetime
+    customer: str
+    total: Money
+
+
+def expire_orders(db, older_than: str, stamp: Stamp, *, dry_run: bool = False) -> tuple[BatchResult, list[Expired]]:
+    """Open orders nobody verified within `older_than` (e.g. 2h) become abandoned; their stock
+    is released. For cron: run it as often as you like, it only ever moves what is due."""
+    age = parse_duration(older_than)
+    cutoff = stamp.at - age
+    try:
+        with db.write() as connection:
+            due = rows(connection, "SELECT o.id, o.placed_at, c.name, o.total_minor, o.currency FROM orders o "
+                                   "JOIN customers c ON c.id = o.customer_id WHERE o.status = 'open' "
+                                   "AND o.verified_at IS NULL AND o.placed_at < :cutoff ORDER BY o.id",
+                       {"cutoff": cutoff})
+            expired = [Expired(r.id, as_utc(r.placed_at), r.name, Money(r.total_minor, r.currency)) for r in due]
+            texts = [str(e.number) for e in expired]
+            result = _change(connection, [(e.number, i) for i, e in enumerate(expired)], [], texts, Status.ABANDONED,
+                             stamp, reason=f"not verified within {older_than.strip()}", skip_invalid=False,
+                             dry_run=dry_run, detail=False, trigger=Trigger.BY_HAND)
+            if not result.applied:
+                raise _Rollback(result)
+    except _Rollback as rolled_back:
+        return rolled_back.result, expired
+    return result, expired
 
 
 def _refusals(connection, target: Status, trigger: Trigger, texts: list[str]) -> list[tuple[int, Outcome]]:
@@ -161,9 +209,11 @@ def _refusals(connection, target: Status, trigger: Trigger, texts: list[str]) ->
 
 # Orders that may move to ready_to_ship by the table but fail its guard (see the domain).
 _NOT_READY_SQL = """
-SELECT b.pos, b.number, o.status, o.verified_at IS NOT NULL AS verified, 0 AS unpromised
+SELECT b.pos, b.number, o.status, o.verified_at IS NOT NULL AS verified,
+       (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id AND l.backordered) AS unpromised
 FROM status_batch b JOIN orders o ON o.id = b.number
-WHERE o.status <> :to {not_refused} AND o.verified_at IS NULL
+WHERE o.status <> :to {not_refused}
+  AND (o.verified_at IS NULL OR EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.backordered))
 """
 
 
@@ -193,7 +243,7 @@ def _fill_batch(connection, entries: list[tuple[int, int]]) -> None:
     tuples(connection, "SELECT o.id FROM orders o JOIN status_batch b ON b.number = o.id ORDER BY o.id FOR UPDATE OF o")
 
 
-def _apply(connection, target: Status, stamp: Stamp, reason: str | None, skip: list[int]) -> None:
+def _apply(connection, target: Status, stamp: Stamp, reason: str | None, skip: list[int]) -> int:
     execute(connection, "UPDATE status_batch SET skip = 1 WHERE number = :n", [{"n": n} for n in skip])
     params = {"to": target.value, "at": stamp.at, "actor": stamp.actor, "command": stamp.command, "reason": reason}
     execute(
@@ -204,11 +254,18 @@ def _apply(connection, target: Status, stamp: Stamp, reason: str | None, skip: l
         "WHERE b.skip = 0 AND o.status <> CAST(:to AS VARCHAR) ORDER BY b.pos",
         params,
     )
+    products: set[int] = set()
+    units = 0
+    if target not in HOLDS_STOCK:
+        why = f"order {target.value}" + (f": {reason}" if reason else "")
+        products, units = release_batch(connection, stamp, why)
     execute(
         connection,
         "UPDATE orders SET status = :to, updated_at = :at "
         "WHERE id IN (SELECT number FROM status_batch WHERE skip = 0) AND status <> :to",
         {"to": target.value, "at": stamp.at},
     )
+    fill_backorders(connection, products, stamp)
     if dialect_of(connection) == "sqlite":
         execute(connection, "DROP TABLE status_batch")
+    return units

@@ -58,7 +58,7 @@ class LineView:
     net: Money
     tax: Money
     delivery_method: str
-    backordered: bool = False
+    waiting: int = 0  # units still waiting for stock (backordered)
     promised: tuple[Promise, ...] = ()
 
     @property

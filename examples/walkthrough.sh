@@ -1,32 +1,52 @@
 #!/usr/bin/env bash
-# A real walkthrough of ordercli on SQLite: promo code, orders by options and from JSON,
-# verification, status changes (one and in batch), listings, CSV, and what errors look like.
+# A real walkthrough of ordercli on SQLite: a warehouse and a store, the Northwind catalogue,
+# stock, a promo code, orders by options and from JSON (with stock promised, and a backorder
+# promised when goods arrive), verification, status changes one by one and in batch, what a
+# refusal looks like, listings and CSV exports.
 # It uses its own database file (ORDERCLI_DB, default: a new temporary file), never yours.
 set -euo pipefail
 
 export ORDERCLI_DB="${ORDERCLI_DB:-$(mktemp -d)/walkthrough.db}"
 export ORDERCLI_ACTOR="${ORDERCLI_ACTOR:-walkthrough}"
 here="$(cd "$(dirname "$0")" && pwd)"
+out="$(dirname "$ORDERCLI_DB")"
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
 step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 
 step "The database: $ORDERCLI_DB"
 ordercli db upgrade
 
+step "A warehouse (the default location) and a store; the Northwind catalogue"
+ordercli location add main --kind warehouse --address "Obere Str. 57" --city Berlin --postal-code 12209 --country DE
+ordercli location add hamburg --kind store --address "Hafenweg 3" --city Hamburg --postal-code 20457 --country DE
+ordercli product import "$here/products.csv"
+ordercli product add GIFTBOX --name "Gift box, large" --price 14.00 --tax-rate 19
+
+step "Goods in, and what can be promised"
+ordercli stock receive CHAI 20 --note "PO 4711"
+ordercli stock receive CHAI 10 --at hamburg
+ordercli stock receive GIFTBOX 5
+ordercli available CHAI 25
+ordercli stock list --sku CHAI
+
 step "A promo code"
 ordercli promo add WELCOME10 --percent 10 --valid-until 2099-12-31 --max-uses 100
 
-step "An order taken by phone (ad-hoc lines: a price and a description)"
+step "An order taken by phone: 25 x CHAI is more than main has, so it is split"
 phone_order=$(ordercli create --channel phone \
   --name "Maria Anders" --email maria.anders@example.de --phone "030-0074321" \
   --address "Obere Str. 57" --city Berlin --postal-code 12209 --country DE \
-  --line "SETUP:1@120.00:Installation on site" --line "CABLE:3@4.50:HDMI cable, 2 m" \
+  --line CHAI:25 --line "SETUP:1@120.00:Installation on site" \
   --note "Customer prefers mornings")
 echo "order number: $phone_order"
 
-step "An order from a web shop, as JSON on stdin"
-web_order=$(ordercli create --from-file - < "$here/order.json")
+step "An order from a web shop, as JSON on stdin (gift boxes are short: backordered)"
+web_order=$(ordercli create --from-file - --backorder < "$here/order.json")
 ordercli show "$web_order"
+
+step "Goods arrive: the waiting order is promised at once"
+ordercli stock receive GIFTBOX 10
+ordercli history "$web_order"
 
 step "Verify both, then mark them ready to ship in one batch from stdin"
 ordercli verify "$phone_order" --by anna --method phone --note "address confirmed"
@@ -36,13 +56,17 @@ printf '%s\n%s\n' "$phone_order" "$web_order" | ordercli status - --to ready_to_
 step "A change the state machine refuses (exit code 4, nothing changed)"
 if ordercli status "$phone_order" --to returned; then exit 1; else echo "exit code: $?"; fi
 
-step "A customer cancels; the history tells who, when, from, to and why"
+step "A customer cancels: the order's stock is released; the history says who, when and why"
 ordercli status "$web_order" --to canceled --reason "customer called to cancel"
 ordercli history "$web_order"
+ordercli stock history GIFTBOX
 
-step "Listings: a table for people, CSV for accounting"
+step "Listings: a table for people, CSV for accounting and for reordering"
 ordercli list
-ordercli list --status ready_to_ship --csv > "$(dirname "$ORDERCLI_DB")/ready.csv"
-cat "$(dirname "$ORDERCLI_DB")/ready.csv"
+ordercli list --status ready_to_ship --csv > "$out/ready.csv"
+cat "$out/ready.csv"
+ordercli stock list --below 15 --csv > "$out/reorder.csv"
+head -5 "$out/reorder.csv"
+ordercli stock check
 
 step "Done. Explore further with: ORDERCLI_DB=$ORDERCLI_DB ordercli --help"

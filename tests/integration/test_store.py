@@ -77,12 +77,14 @@ def test_sqlite_is_set_up_for_several_processes(tmp_path):
 
     target = tmp_path / "orders.db"
     database = Database(str(target))
-    for orm in (False, True):  # the standard library driver, and SQLAlchemy's connection for the ORM
-        with database.write(orm=orm) as connection:
-            pragmas = {name: scalar(connection, f"PRAGMA {name}")
-                       for name in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout")}
-            assert scalar(connection, "SELECT count(*) FROM orders") == 0
-        assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "synchronous": 2, "busy_timeout": 15000}
+    with database.write() as connection:  # the standard library driver
+        pragmas = {name: scalar(connection, f"PRAGMA {name}")
+                   for name in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout")}
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "synchronous": 2, "busy_timeout": 15000}
+    with database.engine.connect() as connection:  # SQLAlchemy's, used for migrations
+        pragmas = {name: scalar(connection, f"PRAGMA {name}")
+                   for name in ("journal_mode", "foreign_keys", "synchronous", "busy_timeout")}
+    assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "synchronous": 2, "busy_timeout": 15000}
     database.dispose()
 
 
@@ -165,7 +167,7 @@ def test_db_upgrade_is_safe_to_run_twice(cli):
     assert "the database schema is up to date" in outcome.stderr
 
 
-def test_heavy_libraries_are_not_loaded_for_help_or_show(sqlite_target, tmp_path):
+def test_sqlalchemy_is_not_loaded_on_sqlite_once_the_database_exists(sqlite_target, tmp_path):
     cli = Cli(sqlite_target, tmp_path)
     assert cli("create", *CUSTOMER, "--line", "FEE:1@1:Fee").exit_code == 0
     probe = (
@@ -176,7 +178,9 @@ def test_heavy_libraries_are_not_loaded_for_help_or_show(sqlite_target, tmp_path
         "loaded = [m for m in ('sqlalchemy', 'sqlmodel', 'alembic', 'fpdf') if m in sys.modules]\n"
         "print('LOADED=' + ','.join(loaded), file=sys.stderr)\n"
     )
-    for args in (["--help"], ["--db", sqlite_target, "show", "1"], ["--db", sqlite_target, "list"]):
+    for args in (["--help"], ["--db", sqlite_target, "show", "1"], ["--db", sqlite_target, "list"],
+                 ["--db", sqlite_target, "create", *CUSTOMER, "--line", "FEE:1@1:Fee"],
+                 ["--db", sqlite_target, "status", "1", "--to", "canceled"]):
         proc = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True,
                               env={**os.environ, "NO_COLOR": "1"})
         assert "LOADED=\n" in proc.stderr, (args, proc.stderr)

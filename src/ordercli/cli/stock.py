@@ -32,7 +32,7 @@ def _report(state, change, verb: str, json_out: bool) -> None:
               f"{change.available} available{promised}")
 
 
-@app.command("receive")
+@app.command("receive", context_settings={"ignore_unknown_options": True})
 def receive(
     ctx: typer.Context,
     sku: Annotated[str, typer.Argument(help="Product SKU (a physical product).")],
@@ -74,7 +74,7 @@ def adjust(
     _report(state, change, "adjusted", json_out)
 
 
-@app.command("transfer")
+@app.command("transfer", context_settings={"ignore_unknown_options": True})
 def transfer(
     ctx: typer.Context,
     sku: Annotated[str, typer.Argument(help="Product SKU.")],

@@ -57,6 +57,8 @@ class Database:
         self.busy_timeout = busy_timeout
         self.notices: list[str] = []
         self._engine = None
+        self._raw: sqlite3.Connection | None = None
+        self._raw_writer = False
         self._schema_checked = False
         target = (target or "").strip() or str(default_database_path())
         self.path: Path | None = None
@@ -192,14 +194,13 @@ class Database:
                 yield connection
 
     @contextmanager
-    def write(self, *, orm: bool = False):
+    def write(self):
         """A write transaction: committed when the block ends, rolled back if it raises.
 
-        On SQLite it runs on the standard library driver unless `orm` asks for a SQLAlchemy
-        connection (for SQLModel sessions); both begin with BEGIN IMMEDIATE.
+        On SQLite it runs on the standard library driver and begins with BEGIN IMMEDIATE.
         """
         self.ensure_schema()
-        if self.is_sqlite and not orm:
+        if self.is_sqlite:
             with self._sqlite_transaction("BEGIN IMMEDIATE", writer=True) as connection:
                 yield connection
             return
@@ -210,21 +211,28 @@ class Database:
 
     @contextmanager
     def _sqlite_transaction(self, begin: str, *, writer: bool = False):
+        """A transaction on the standard library driver; the connection is kept for the next one."""
         with self._translate_errors():
-            connection = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+            connection = self._sqlite_connection(writer)
+            connection.execute(begin)
             try:
-                prepare_sqlite(connection)
-                self._configure_sqlite(connection, writer=writer)
-                connection.execute(begin)
-                try:
-                    yield connection
-                except BaseException:
-                    if connection.in_transaction:
-                        connection.execute("ROLLBACK")
-                    raise
-                connection.execute("COMMIT")
-            finally:
-                connection.close()
+                yield connection
+            except BaseException:
+                if connection.in_transaction:
+                    connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+    def _sqlite_connection(self, writer: bool) -> sqlite3.Connection:
+        if self._raw is None:
+            connection = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+            prepare_sqlite(connection)
+            self._configure_sqlite(connection, writer=False)
+            self._raw, self._raw_writer = connection, False
+        if writer and not self._raw_writer:
+            self._configure_sqlite(self._raw, writer=True)
+            self._raw_writer = True
+        return self._raw
 
     @contextmanager
     def _translate_errors(self):
@@ -303,5 +311,8 @@ class Database:
         self._schema_checked = True
 
     def dispose(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
         if self._engine is not None:
             self._engine.dispose()

@@ -133,3 +133,19 @@ def tuples(connection, sql: str) -> list[tuple]:
         return cursor.fetchall()
     finally:
         cursor.close()
+
+
+def insert(connection, sql: str, params: dict) -> int:
+    """Run one INSERT and return the new row's id (lastrowid on SQLite, RETURNING elsewhere)."""
+    if dialect_of(connection) == "sqlite":
+        return execute(connection, sql, params).lastrowid
+    return execute(connection, sql + " RETURNING id", params).scalar()
+
+
+def is_unique_violation(error: BaseException, constraint: str) -> bool:
+    """Whether a driver error is the unique constraint `constraint` refusing a duplicate."""
+    original = getattr(error, "orig", error)
+    text_ = str(original)
+    if getattr(original, "sqlstate", None) == "23505":  # PostgreSQL unique_violation
+        return constraint in text_
+    return type(original).__name__ == "IntegrityError" and "UNIQUE constraint failed" in text_

@@ -101,22 +101,16 @@ def add_product(db, fields: ProductFields, stamp: Stamp) -> ProductView:
     missing = [flag for flag, value in (("--name", fields.name), ("--price", fields.price)) if value is None]
     if missing:
         raise InvalidData(f"missing required fields: {', '.join(missing)}")
-    from sqlmodel import Session
-
-    from ordercli.db.tables import Product
-
-    with db.write(orm=True) as connection:
+    with db.write() as connection:
         if first(connection, "SELECT 1 FROM products WHERE sku = :s", {"s": fields.sku}):
             raise Refused(f"product {fields.sku} already exists (change it with `ordercli product update`)")
         _refuse_taken_gtin(connection, fields.gtin, fields.sku)
-        session = Session(bind=connection)
-        session.add(Product(
-            sku=fields.sku, name=fields.name, unit_price_minor=fields.price.minor, currency=fields.price.currency,
-            tax_rate_bp=fields.tax_rate_bp or 0, kind=fields.kind or "physical", gtin=fields.gtin,
-            active=True if fields.active is None else fields.active, created_at=stamp.at, updated_at=stamp.at,
-        ))
-        session.flush()
-        session.close()
+        execute(connection, "INSERT INTO products (sku, name, unit_price_minor, currency, tax_rate_bp, kind, gtin, "
+                            "active, created_at, updated_at) VALUES (:sku, :name, :price, :currency, :tax, :kind, "
+                            ":gtin, :active, :at, :at)",
+                {"sku": fields.sku, "name": fields.name, "price": fields.price.minor,
+                 "currency": fields.price.currency, "tax": fields.tax_rate_bp or 0, "kind": fields.kind or "physical",
+                 "gtin": fields.gtin, "active": True if fields.active is None else fields.active, "at": stamp.at})
         return _load(connection, fields.sku)
 
 

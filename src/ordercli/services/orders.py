@@ -1,7 +1,7 @@
 """Orders: create, look up, list, verify.
 
-Records are created through the SQLModel tables; reads and counters are plain SQL run by
-`ordercli.db.sql`, so that `show` and `list` never load the ORM (see bench/startup.py).
+Statements are plain SQL run by `ordercli.db.sql` against the tables `db/tables.py` defines;
+on SQLite no SQLAlchemy is loaded at all (see the README's note on speed).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ordercli.db.sql import as_utc, dialect_of, execute, first, rowcount, rows, scalar
+from ordercli.db.sql import as_utc, dialect_of, execute, first, insert, is_unique_violation, rowcount, rows, scalar
 from ordercli.domain.errors import InvalidData, NotFound, Refused
 from ordercli.domain.money import Money
 from ordercli.domain.orders import (
@@ -44,13 +44,10 @@ DEFAULT_CURRENCY = "EUR"
 
 
 def create_order(db, request: OrderRequest, stamp: Stamp, *, default_currency: str = DEFAULT_CURRENCY) -> OrderView:
-    """Validate, price and store a new order (open), with its customer and first history entry."""
+    """Validate, price and store a new order (open), with its customer, its first history entry
+    and the stock promised to its physical lines, in one transaction."""
     order = validate_order(request, default_currency)
-    from sqlmodel import Session
-
-    from ordercli.db import tables as t
-
-    with db.write(orm=True) as connection:
+    with db.write() as connection:
         _refuse_duplicate_ref(connection, order.channel, order.channel_ref)
         lines = resolve_lines(order, _products(connection, {line.sku for line in order.lines}))
         promo = _take_promo(connection, order.promo_code, order.currency, stamp.at) if order.promo_code else None
@@ -58,61 +55,54 @@ def create_order(db, request: OrderRequest, stamp: Stamp, *, default_currency: s
             [LineTerms(l.quantity, l.unit_price_minor, l.tax_rate_bp, l.discount) for l in lines],
             promo[1].discount if promo else None,
         )
-        session = Session(bind=connection)
-        customer = _upsert_customer(session, t, order, stamp.at)
-        billing = customer.billing_address_id
-        shipping = customer.shipping_address_id
-        row = t.Order(
-            status=Status.OPEN.value,
-            channel=order.channel,
-            channel_ref=order.channel_ref,
-            currency=order.currency,
-            customer_id=customer.id,
-            billing_address_id=billing,
-            shipping_address_id=shipping,
-            promo_code_id=promo[0] if promo else None,
-            subtotal_minor=pricing.subtotal_minor,
-            discount_minor=pricing.discount_minor,
-            tax_minor=pricing.tax_minor,
-            total_minor=pricing.total_minor,
-            note=order.note,
-            placed_at=stamp.at,
-            updated_at=stamp.at,
+        customer, billing, shipping = _upsert_customer(connection, order, stamp.at)
+        number = _insert_order(connection, order, stamp, customer=customer, billing=billing, shipping=shipping,
+                               promo_id=promo[0] if promo else None, pricing=pricing)
+        execute(
+            connection,
+            "INSERT INTO order_lines (order_id, line_no, product_id, sku, description, kind, quantity, "
+            "unit_price_minor, discount_minor, order_discount_minor, tax_rate_bp, net_minor, tax_minor, "
+            "delivery_method) VALUES (:order_id, :line_no, :product_id, :sku, :description, :kind, :quantity, "
+            ":unit_price_minor, :discount_minor, :order_discount_minor, :tax_rate_bp, :net_minor, :tax_minor, "
+            ":delivery_method)",
+            [{"order_id": number, "line_no": line.line_no, "product_id": line.product_id, "sku": line.sku,
+              "description": line.description, "kind": line.kind, "quantity": line.quantity,
+              "unit_price_minor": line.unit_price_minor, "discount_minor": priced.discount_minor,
+              "order_discount_minor": priced.order_discount_minor, "tax_rate_bp": line.tax_rate_bp,
+              "net_minor": priced.net_minor, "tax_minor": priced.tax_minor, "delivery_method": line.delivery_method}
+             for line, priced in zip(lines, pricing.lines)],
         )
-        session.add(row)
-        session.flush()
-        line_rows = []
-        for line, priced in zip(lines, pricing.lines):
-            line_rows.append(
-                t.OrderLine(
-                    order_id=row.id,
-                    line_no=line.line_no,
-                    product_id=line.product_id,
-                    sku=line.sku,
-                    description=line.description,
-                    kind=line.kind,
-                    quantity=line.quantity,
-                    unit_price_minor=line.unit_price_minor,
-                    discount_minor=priced.discount_minor,
-                    order_discount_minor=priced.order_discount_minor,
-                    tax_rate_bp=line.tax_rate_bp,
-                    net_minor=priced.net_minor,
-                    tax_minor=priced.tax_minor,
-                    delivery_method=line.delivery_method,
-                )
-            )
-        session.add_all(line_rows)
-        session.flush()
-        number = row.id
-        stock_lines = [
-            PromiseLine(r.id, number, r.product_id, r.sku, r.quantity)
-            for r in line_rows if r.kind == "physical" and r.product_id is not None
-        ]
-        session.close()
         add_history(connection, [number], stamp, event="created", to_status=Status.OPEN.value,
                     reason=f"{order.channel} order" + (f" {order.channel_ref}" if order.channel_ref else ""))
+        stock_lines = [
+            PromiseLine(r.id, number, r.product_id, r.sku, r.quantity)
+            for r in rows(connection, "SELECT id, product_id, sku, quantity FROM order_lines WHERE order_id = :n "
+                                      "AND kind = 'physical' AND product_id IS NOT NULL ORDER BY line_no", {"n": number})
+        ]
         promise_new_order(connection, stock_lines, stamp, backorder=order.backorder)
         return load_order(connection, number)
+
+
+def _insert_order(connection, order, stamp: Stamp, *, customer: int, billing: int, shipping: int,
+                  promo_id: int | None, pricing) -> int:
+    """The order row. Two processes importing the same channel order at once: the unique
+    index stops the second, which gets the same refusal as if it had come later."""
+    try:
+        return insert(
+            connection,
+            "INSERT INTO orders (status, channel, channel_ref, currency, customer_id, billing_address_id, "
+            "shipping_address_id, promo_code_id, subtotal_minor, discount_minor, tax_minor, total_minor, note, "
+            "placed_at, updated_at) VALUES (:status, :channel, :ref, :currency, :customer, :billing, :shipping, "
+            ":promo, :subtotal, :discount, :tax, :total, :note, :at, :at)",
+            {"status": Status.OPEN.value, "channel": order.channel, "ref": order.channel_ref,
+             "currency": order.currency, "customer": customer, "billing": billing, "shipping": shipping,
+             "promo": promo_id, "subtotal": pricing.subtotal_minor, "discount": pricing.discount_minor,
+             "tax": pricing.tax_minor, "total": pricing.total_minor, "note": order.note, "at": stamp.at},
+        )
+    except Exception as error:
+        if is_unique_violation(error, "uq_orders_channel_ref"):
+            raise Refused(f"a {order.channel} order with reference {order.channel_ref} already exists") from None
+        raise
 
 
 def _refuse_duplicate_ref(connection, channel: str, ref: str | None) -> None:
@@ -165,45 +155,51 @@ def _take_promo(connection, code: str, currency: str, now: datetime) -> tuple[in
     return row.id, terms
 
 
-def _upsert_customer(session, t, order, now: datetime):
-    """The customer with this email (or, without one, this phone), created or brought up to date."""
-    from sqlmodel import select
+def _upsert_customer(connection, order, now: datetime) -> tuple[int, int, int]:
+    """The customer with this email (or, without one, this phone), created or brought up to
+    date; returns the customer and the billing and shipping address ids.
 
+    With an email, the row is made first with INSERT ... ON CONFLICT DO NOTHING and then
+    locked: two orders of a new customer placed at once make one customer, not an error.
+    """
+    lock = "" if dialect_of(connection) == "sqlite" else " FOR UPDATE"
+    columns = "SELECT id, phone, billing_address_id, shipping_address_id FROM customers"
     if order.email:
-        customer = session.exec(select(t.Customer).where(t.Customer.email == order.email)).first()
+        execute(connection, "INSERT INTO customers (name, email, phone, created_at, updated_at) "
+                            "VALUES (:name, :email, :phone, :at, :at) ON CONFLICT (email) DO NOTHING",
+                {"name": order.name, "email": order.email, "phone": order.phone, "at": now})
+        customer = first(connection, f"{columns} WHERE email = :email{lock}", {"email": order.email})
     else:
-        customer = session.exec(
-            select(t.Customer).where(t.Customer.phone == order.phone).order_by(t.Customer.id)
-        ).first()
-    if customer is None:
-        customer = t.Customer(name=order.name, email=order.email, phone=order.phone, created_at=now, updated_at=now)
-    customer.name = order.name
-    customer.phone = order.phone or customer.phone
-    customer.billing_address_id = _address_id(session, t, order.billing, customer.billing_address_id)
-    if order.shipping == order.billing:
-        customer.shipping_address_id = customer.billing_address_id
-    else:
-        customer.shipping_address_id = _address_id(session, t, order.shipping, customer.shipping_address_id)
-    customer.updated_at = now
-    session.add(customer)
-    session.flush()
-    return customer
+        customer = first(connection, f"{columns} WHERE phone = :phone ORDER BY id LIMIT 1{lock}",
+                         {"phone": order.phone})
+        if customer is None:
+            new_id = insert(connection, "INSERT INTO customers (name, phone, created_at, updated_at) "
+                                        "VALUES (:name, :phone, :at, :at)",
+                            {"name": order.name, "phone": order.phone, "at": now})
+            customer = first(connection, f"{columns} WHERE id = :id", {"id": new_id})
+    billing = _address_id(connection, order.billing, customer.billing_address_id)
+    shipping = billing if order.shipping == order.billing else _address_id(
+        connection, order.shipping, customer.shipping_address_id)
+    execute(connection, "UPDATE customers SET name = :name, phone = :phone, billing_address_id = :billing, "
+                        "shipping_address_id = :shipping, updated_at = :at WHERE id = :id",
+            {"name": order.name, "phone": order.phone or customer.phone, "billing": billing, "shipping": shipping,
+             "at": now, "id": customer.id})
+    return customer.id, billing, shipping
 
 
-def _address_id(session, t, address, current_id: int | None) -> int:
+_ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
+
+
+def _address_id(connection, address, current_id: int | None) -> int:
     """Reuse the customer's current address row when it is the same; addresses never change."""
     if current_id is not None:
-        current = session.get(t.Address, current_id)
-        if current is not None and _same_address(current, address):
+        current = first(connection, f"SELECT {', '.join(_ADDRESS_FIELDS)} FROM addresses WHERE id = :id",
+                        {"id": current_id})
+        if current is not None and all(getattr(current, f) == getattr(address, f) for f in _ADDRESS_FIELDS):
             return current_id
-    row = t.Address(**vars(address))
-    session.add(row)
-    session.flush()
-    return row.id
-
-
-def _same_address(row, address) -> bool:
-    return all(getattr(row, key) == value for key, value in vars(address).items())
+    return insert(connection, f"INSERT INTO addresses ({', '.join(_ADDRESS_FIELDS)}) "
+                              f"VALUES ({', '.join(':' + f for f in _ADDRESS_FIELDS)})",
+                  {f: getattr(address, f) for f in _ADDRESS_FIELDS})
 
 
 # -- read --------------------------------------------------------------------------------------

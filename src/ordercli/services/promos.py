@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ordercli.db.sql import as_utc, first, rows
+from ordercli.db.sql import as_utc, execute, first, rows
 from ordercli.domain.errors import Refused
 from ordercli.domain.money import Money, normalize_currency, parse_money, parse_percent
 from ordercli.domain.promos import check_new_promo, normalize_code
@@ -32,29 +32,15 @@ def add_promo(db, code: str, stamp: Stamp, *, percent: str | None = None, amount
     percent_bp = parse_percent(percent, "--percent") if percent is not None else None
     money = parse_money(amount, normalize_currency(currency), "--amount") if amount is not None else None
     check_new_promo(percent_bp, money.minor if money else None, valid_from, valid_until, max_uses)
-    from sqlmodel import Session
-
-    from ordercli.db.tables import PromoCode
-
-    with db.write(orm=True) as connection:
+    with db.write() as connection:
         if first(connection, "SELECT 1 FROM promo_codes WHERE code = :c", {"c": code}):
             raise Refused(f"promo code {code} already exists")
-        session = Session(bind=connection)
-        session.add(
-            PromoCode(
-                code=code,
-                percent_bp=percent_bp,
-                amount_minor=money.minor if money else None,
-                currency=money.currency if money else None,
-                valid_from=valid_from,
-                valid_until=valid_until,
-                max_uses=max_uses,
-                uses=0,
-                created_at=stamp.at,
-            )
-        )
-        session.flush()
-        session.close()
+        execute(connection, "INSERT INTO promo_codes (code, percent_bp, amount_minor, currency, valid_from, "
+                            "valid_until, max_uses, uses, created_at) VALUES (:code, :percent, :amount, :currency, "
+                            ":valid_from, :valid_until, :max_uses, 0, :at)",
+                {"code": code, "percent": percent_bp, "amount": money.minor if money else None,
+                 "currency": money.currency if money else None, "valid_from": valid_from,
+                 "valid_until": valid_until, "max_uses": max_uses, "at": stamp.at})
     return PromoView(code, percent_bp, money, valid_from, valid_until, max_uses, 0, stamp.at)
 
 

@@ -192,7 +192,7 @@ _HELD_SQL = f"""
 
 def held_by_batch(connection) -> int:
     """Units the orders of `status_batch` hold (what moving them out would release)."""
-    return scalar(connection, f"SELECT COALESCE(SUM(held), 0) FROM ({_HELD_SQL}) held_units")
+    return int(scalar(connection, f"SELECT COALESCE(SUM(held), 0) FROM ({_HELD_SQL}) held_units"))
 
 
 def release_batch(connection, stamp: Stamp, reason: str | None) -> tuple[set[int], int]:
@@ -202,7 +202,7 @@ def release_batch(connection, stamp: Stamp, reason: str | None) -> tuple[set[int
     execute(connection, ("CREATE TEMP TABLE releasing AS " if sqlite else
                          "CREATE TEMP TABLE releasing ON COMMIT DROP AS ") + _HELD_SQL)
     products = {r.product_id for r in rows(connection, "SELECT DISTINCT product_id FROM releasing")}
-    units = scalar(connection, "SELECT COALESCE(SUM(held), 0) FROM releasing")
+    units = int(scalar(connection, "SELECT COALESCE(SUM(held), 0) FROM releasing"))
     lock_products(connection, products)
     execute(
         connection,

@@ -201,7 +201,8 @@ def test_bad_promo_definitions_are_refused(cli):
         (["X1", "--amount", "0"], "--amount must be more than 0"),
         (["bad code!", "--percent", "5"], "is not valid"),
         (["X1", "--percent", "5", "--valid-from", "2026-12-31", "--valid-until", "2026-01-01"], "--valid-until must be after"),
-        (["X1", "--percent", "5", "--max-uses", "0"], "--max-uses must be at least 1"),
+        (["X1", "--percent", "5", "--max-uses", "0"], "--max-uses must be from 1 to 1,000,000,000"),
+        (["X1", "--percent", "5", "--max-uses", "99999999999999999999"], "--max-uses must be from 1 to"),
     ]:
         outcome = cli("promo", "add", *args)
         assert outcome.exit_code == 5, (args, outcome)

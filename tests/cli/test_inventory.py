@@ -416,3 +416,59 @@ def test_expire_abandons_old_unverified_open_orders_and_releases_their_stock(sto
     assert "abandoned 0 order(s)" in again.stderr
     bad = store("expire", "--older-than", "soon")
     assert bad.exit_code == 5 and "'soon' is not a duration" in bad.stderr
+
+
+def test_a_new_price_stays_in_the_products_currency(store):
+    ok(store("product", "add", "USDP", "--name", "Priced in dollars", "--price", "10.00", "--currency", "USD"))
+    ok(store("product", "update", "USDP", "--price", "12.50"))
+    assert store.json("product", "show", "USDP")["price"] == {"amount": "12.50", "currency": "USD"}
+    ok(store("product", "add", "YEN", "--name", "Priced in yen", "--price", "1500", "--currency", "JPY"))
+    bad = store("product", "update", "YEN", "--price", "1.50")
+    assert bad.exit_code == 5 and "more decimals than JPY allows (0)" in bad.stderr
+
+
+def test_import_keeps_a_currency_the_file_leaves_empty_and_moves_gtins(store, tmp_path):
+    ok(store("product", "add", "USDP", "--name", "Dollars", "--price", "10.00", "--currency", "USD",
+             "--gtin", "96385074"))
+    path = tmp_path / "p.csv"
+    # CHANG's GTIN moves to NEWP while CHANG takes USDP's, and USDP takes none: all in one file
+    path.write_text("sku,name,price,gtin\n"
+                    "USDP,Dollars,11.00,4006381333931\n"
+                    "NEWP,New,2.00,96385074\n", encoding="utf-8")
+    moved = store("product", "import", str(path))
+    assert moved.exit_code == 5  # CHANG keeps 4006381333931 (it is not in the file)
+    assert "row 2: GTIN 4006381333931 is already used by CHANG" in moved.stderr
+    path.write_text("sku,name,price,gtin\n"
+                    "USDP,Dollars,11.00,4006381333931\n"
+                    "CHANG,Chang,19.00,50123452\n"
+                    "NEWP,New,2.00,96385074\n", encoding="utf-8")
+    ok(store("product", "import", str(path)))
+    products = {p["sku"]: p for p in store.json("product", "list")}
+    assert (products["USDP"]["gtin"], products["USDP"]["price"]) == ("4006381333931", {"amount": "11.00", "currency": "USD"})
+    assert (products["CHANG"]["gtin"], products["NEWP"]["gtin"]) == ("50123452", "96385074")
+
+
+def test_wrong_kinds_of_input_get_their_exit_codes_not_a_crash(store, tmp_path):
+    numeric = store("create", "--from-file", "-", input='{"channel": 5, "customer": {"name": "A", "email": "a@example.com"}, '
+                    '"billing_address": {"line1": "x", "city": "y", "country": "DE"}, "lines": [{"sku": "CHAI", "quantity": 1}]}')
+    assert numeric.exit_code == 5 and "channel must be text (in quotes)" in numeric.stderr
+    exponent = store("create", "--from-file", "-", input='{"customer": {"name": "A", "email": "a@example.com"}, '
+                     '"billing_address": {"line1": "x", "city": "y", "country": "DE"}, '
+                     '"lines": [{"sku": "FEE", "quantity": 1, "unit_price": 1e2, "description": "Fee"}]}')
+    assert exponent.exit_code == 5 and "without an exponent" in exponent.stderr
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("1\n\xe9\n".encode("latin-1"))
+    latin = store("status", "--from-file", str(path), "--to", "canceled")
+    assert latin.exit_code == 5 and "not UTF-8" in latin.stderr
+    for args in (["list", "--until", "9999-12-31"], ["list", "--since", "0001-01-01T00:00+01:00"]):
+        far = store(*args)
+        assert far.exit_code == 5 and "out of range" in far.stderr, far
+    assert store("list", "--limit", "99999999999999999999").exit_code == 2
+    assert table_count(store, "orders") == 0
+
+
+def test_search_folds_case_beyond_ascii(cli):
+    ok(cli("create", "--name", "JÜRGEN MÜLLER", "--email", "jm@example.de", "--address", "Straße 1", "--city", "München",
+           "--country", "DE", "--line", "FEE:1@1:Gebühr"))
+    assert [o["number"] for o in cli.json("list", "--customer", "müller")] == [1]
+    assert [o["number"] for o in cli.json("list", "--search", "GEBÜHR")] == [1]

@@ -32,7 +32,11 @@ def test_a_blank_database_is_created_at_the_latest_schema_with_its_tables(fresh_
 
     before = json.loads(fresh_cli("db", "info", "--json").stdout)
     assert before["schema"] is None and before["up_to_date"] is False
-    outcome = fresh_cli("list")
+    # reading does not make a database: a mistyped --db must not look like an empty store
+    missing = fresh_cli("list")
+    assert missing.exit_code == 6 and "a command that writes creates" in missing.stderr
+    assert fresh_cli("stock", "check").exit_code == 6
+    outcome = fresh_cli("promo", "add", "FIRST", "--percent", "5")
     assert outcome.exit_code == 0, outcome
     expected = "created a new database at" if backend == "sqlite" else "set up a new ordercli schema in"
     assert f"ordercli: {expected}" in outcome.stderr
@@ -122,10 +126,14 @@ def test_an_unreachable_server_exits_6_without_showing_the_password(tmp_path):
     ("mysql://root@localhost/db", "unsupported database"),
     (":memory:", "in-memory SQLite database would be lost"),
     ("/proc/forbidden/orders.db", "cannot create the database"),
+    ("{tmp}/notes.txt", "is not a usable SQLite database"),
 ])
 def test_unusable_locations_exit_6(tmp_path, target, message):
-    outcome = Cli(target, tmp_path)("list")
-    assert outcome.exit_code == 6
+    (tmp_path / "notes.txt").write_text("not a database at all\n" * 100)
+    target = target.format(tmp=tmp_path)
+    for command in (["list"], ["db", "upgrade"]):
+        outcome = Cli(target, tmp_path)(*command)
+        assert outcome.exit_code == 6
     assert message in outcome.stderr
 
 

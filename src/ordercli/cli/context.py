@@ -46,10 +46,12 @@ class AppContext:
             print(message, file=sys.stderr)
 
     def flush_notices(self) -> None:
+        """What the database did on open (created, upgraded): on stderr unless --quiet."""
         database = self._database
         if database is not None and database.notices:
-            for notice in database.notices:
-                print(f"ordercli: {notice}", file=sys.stderr)
+            if not self.quiet:
+                for notice in database.notices:
+                    print(f"ordercli: {notice}", file=sys.stderr)
             database.notices.clear()
 
     def close(self) -> None:

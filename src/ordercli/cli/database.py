@@ -8,7 +8,7 @@ import typer
 
 from ordercli.cli.context import app_context
 
-app = typer.Typer()
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("info")
@@ -54,9 +54,7 @@ def upgrade(ctx: typer.Context) -> None:
 
     state = app_context(ctx)
     before, after = upgrade_database(state.database())
-    state.flush_notices()
+    state.flush_notices()  # says what was created or upgraded
     if before == after:
         state.say(f"the database schema is up to date ({after})")
-    elif before is not None:
-        state.say(f"upgraded the database schema from {before} to {after}")
     print(after)

@@ -8,7 +8,7 @@ import typer
 
 from ordercli.cli.context import app_context
 
-app = typer.Typer()
+app = typer.Typer(no_args_is_help=True)
 
 
 def location_json(location) -> dict:

@@ -34,14 +34,14 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (a stable sha
 
 def read_text(path: Path) -> str:
     """A file's text, or stdin for '-'; a missing or unreadable file is invalid input (exit 5)."""
-    if str(path) == "-":
-        return sys.stdin.read()
     try:
+        if str(path) == "-":
+            return sys.stdin.read()
         return path.read_text(encoding="utf-8")
     except OSError as error:
         raise InvalidData(f"cannot read {path}: {error.strerror}") from None
     except UnicodeDecodeError:
-        raise InvalidData(f"{path} is not UTF-8 text") from None
+        raise InvalidData(f"{'stdin' if str(path) == '-' else path} is not UTF-8 text") from None
 
 
 def parse_line_spec(spec: str) -> LineRequest:
@@ -240,7 +240,7 @@ def list_(
     until: Annotated[str | None, typer.Option(help="Placed before this time; a date includes that whole day (UTC).")] = None,
     search: Annotated[str | None, typer.Option(help="Text in customer, email, ref, note, SKU or description; or an order number.")] = None,
     sort: Annotated[str, typer.Option(help="number, placed, status, total, customer or channel; '-' first for descending.")] = "-number",
-    limit: Annotated[int, typer.Option(min=0, help="At most this many orders; 0 for all.")] = 100,
+    limit: Annotated[int, typer.Option(min=0, max=1_000_000_000, help="At most this many orders; 0 for all.")] = 100,
     json_out: JsonFlag = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV with a header row.")] = False,
 ) -> None:
@@ -321,6 +321,13 @@ def verify(
 
 def _order_inputs(orders: list[str], from_file: Path | None):
     """Order numbers from the arguments, '-' (stdin) and --from-file, streamed line by line."""
+    try:
+        yield from _raw_order_inputs(orders, from_file)
+    except UnicodeDecodeError:
+        raise InvalidData("the order numbers are not UTF-8 text") from None
+
+
+def _raw_order_inputs(orders: list[str], from_file: Path | None):
     for item in orders:
         if item == "-":
             yield from sys.stdin

@@ -12,7 +12,7 @@ from ordercli.cli.context import app_context
 from ordercli.cli.errors import EXIT_USAGE, fail
 from ordercli.domain.orders import PRODUCT_KINDS
 
-app = typer.Typer()
+app = typer.Typer(no_args_is_help=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (a stable shape for scripts).")]
 
@@ -62,6 +62,13 @@ def _print(product) -> None:
               right=("On hand", "Reserved", "Available"))
 
 
+def default_currency() -> str:
+    """The currency of new prices when none is given: ORDERCLI_CURRENCY, else EUR."""
+    import os
+
+    return os.environ.get("ORDERCLI_CURRENCY", "").strip() or "EUR"
+
+
 def _fields(sku, *, name=None, price=None, currency=None, tax_rate=None, kind=None, gtin=None, active=None):
     from ordercli.services.catalog import validate_product
 
@@ -75,7 +82,7 @@ def add(
     sku: Annotated[str, typer.Argument(help="Stock keeping unit: letters, digits and . _ / - (stored upper-case).")],
     name: Annotated[str | None, typer.Option(help="Name on orders and documents.")] = None,
     price: Annotated[str | None, typer.Option(help="Unit price, net of tax, e.g. 18.00.")] = None,
-    currency: Annotated[str | None, typer.Option(envvar="ORDERCLI_CURRENCY", help="ISO 4217 code (default EUR).")] = None,
+    currency: Annotated[str | None, typer.Option(help="ISO 4217 code (default: ORDERCLI_CURRENCY, else EUR).")] = None,
     tax_rate: Annotated[str | None, typer.Option(help="Tax rate in percent, e.g. 19 or 7.5 (default 0).")] = None,
     kind: Annotated[str, typer.Option(help=f"{', '.join(PRODUCT_KINDS)}: only physical products have stock.")] = "physical",
     gtin: Annotated[str | None, typer.Option(help="GTIN/EAN barcode (8, 12, 13 or 14 digits, check digit verified).")] = None,
@@ -89,7 +96,8 @@ def add(
 
     state = app_context(ctx)
     product = add_product(state.database(), _fields(sku, name=name, price=price, currency=currency,
-                                                    tax_rate=tax_rate, kind=kind, gtin=gtin), state.stamp("product add"))
+                                                    tax_rate=tax_rate, kind=kind, gtin=gtin), state.stamp("product add"),
+                          default_currency=default_currency())
     if json_out:
         from ordercli.cli.output import print_json
 
@@ -106,7 +114,7 @@ def update(
     sku: Annotated[str, typer.Argument(help="The product's SKU.")],
     name: Annotated[str | None, typer.Option(help="New name.")] = None,
     price: Annotated[str | None, typer.Option(help="New unit price (orders already placed keep theirs).")] = None,
-    currency: Annotated[str | None, typer.Option(help="Currency of the new price (default EUR).")] = None,
+    currency: Annotated[str | None, typer.Option(help="Currency of the new price (default: the product's own).")] = None,
     tax_rate: Annotated[str | None, typer.Option(help="New tax rate in percent.")] = None,
     kind: Annotated[str | None, typer.Option(help="New kind (a product with stock stays physical).")] = None,
     gtin: Annotated[str | None, typer.Option(help="New GTIN/EAN.")] = None,
@@ -206,6 +214,8 @@ def import_(
 
     Every row is checked first; if any row is wrong, nothing is imported and every bad row is
     listed. Existing SKUs are updated (an empty cell keeps the current value), new ones added.
+    A price without a currency is in the product's own currency, or for a new product in
+    ORDERCLI_CURRENCY (default EUR).
 
     Example: ordercli product import examples/products.csv
     """
@@ -218,7 +228,8 @@ def import_(
     except OSError as error:
         raise InvalidData(f"cannot read {file}: {error.strerror}") from None
     try:
-        result = import_products(state.database(), stream, state.stamp("product import"), dry_run=dry_run)
+        result = import_products(state.database(), stream, state.stamp("product import"), dry_run=dry_run,
+                                 default_currency=default_currency())
     except UnicodeDecodeError:
         raise InvalidData(f"{file} is not UTF-8 text") from None
     except InvalidData as error:

@@ -10,7 +10,7 @@ import typer
 from ordercli.cli.context import app_context
 from ordercli.cli.errors import EXIT_REFUSED, EXIT_USAGE, fail
 
-app = typer.Typer()
+app = typer.Typer(no_args_is_help=True)
 top = typer.Typer()  # `available` is a top-level verb
 
 At = Annotated[str | None, typer.Option("--at", help="Location name (default: the default location).")]
@@ -118,7 +118,7 @@ def list_(
     ctx: typer.Context,
     sku: Annotated[str | None, typer.Option(help="Only this SKU.")] = None,
     at: Annotated[str | None, typer.Option("--at", help="Only this location.")] = None,
-    below: Annotated[int | None, typer.Option(min=0, help="Only products with fewer than N available (a reorder list).")] = None,
+    below: Annotated[int | None, typer.Option(min=0, max=1_000_000_000, help="Only products with fewer than N available (a reorder list).")] = None,
     json_out: JsonFlag = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="CSV: one row per product and location.")] = False,
 ) -> None:
@@ -160,7 +160,7 @@ def history(
     ctx: typer.Context,
     sku: Annotated[str, typer.Argument(help="Product SKU.")],
     at: Annotated[str | None, typer.Option("--at", help="Only this location.")] = None,
-    limit: Annotated[int, typer.Option(min=0, help="The last N movements; 0 for all.")] = 50,
+    limit: Annotated[int, typer.Option(min=0, max=1_000_000_000, help="The last N movements; 0 for all.")] = 50,
     json_out: JsonFlag = False,
 ) -> None:
     """The stock ledger of a SKU: every movement with time, kind, location, change, order,
@@ -218,7 +218,7 @@ def check(
 def available(
     ctx: typer.Context,
     sku: Annotated[str, typer.Argument(help="Product SKU.")],
-    quantity: Annotated[int, typer.Argument(min=1, help="Units wanted (default 1).")] = 1,
+    quantity: Annotated[int, typer.Argument(min=1, max=1_000_000_000, help="Units wanted (default 1).")] = 1,
     at: Annotated[str | None, typer.Option("--at", help="Only at this location.")] = None,
     json_out: JsonFlag = False,
 ) -> None:

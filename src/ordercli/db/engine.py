@@ -40,6 +40,10 @@ def hide_password(text: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", text)
 
 
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def known_revisions() -> list[str]:
     """Revision ids of the migrations shipped with this ordercli: their file name prefixes."""
     names = resources.files("ordercli.db.migrations").joinpath("versions").iterdir()
@@ -147,6 +151,9 @@ class Database:
         return engine
 
     def _configure_sqlite(self, connection: sqlite3.Connection, *, writer: bool) -> None:
+        # SQLite's own lower() folds ASCII only; searches must find "MÜLLER" for "müller" as
+        # they do on PostgreSQL.
+        connection.create_function("lower", 1, _lower, deterministic=True)
         cursor = connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
         if writer:
@@ -175,8 +182,9 @@ class Database:
 
     @contextmanager
     def read(self):
-        """A read-only transaction: a consistent snapshot on both backends."""
-        self.ensure_schema()
+        """A read-only transaction: a consistent snapshot on both backends. A database that
+        does not exist yet is not made here: a mistyped --db must not pass for an empty one."""
+        self.ensure_schema(create=False)
         with self.inspect() as connection:
             yield connection
 
@@ -240,6 +248,10 @@ class Database:
             yield
         except sqlite3.OperationalError as error:
             raise self._unavailable(str(error)) from error
+        except sqlite3.DatabaseError as error:
+            if "not a database" in str(error) or "malformed" in str(error):
+                raise StoreUnavailable(f"{self.display} is not a usable SQLite database: {error}") from error
+            raise
         except Exception as error:
             if "sqlalchemy" not in sys.modules:
                 raise  # not a database error: SQLAlchemy never ran
@@ -285,15 +297,21 @@ class Database:
             return None
         return scalar(connection, "SELECT version_num FROM alembic_version")
 
-    def ensure_schema(self) -> None:
-        """Create a new database, or bring an older one up to this ordercli's schema."""
+    def ensure_schema(self, *, create: bool = True) -> None:
+        """Bring an older database up to this ordercli's schema; create a new one if `create`."""
         if self._schema_checked:
             return
         known = known_revisions()
-        if self.is_sqlite:
+        if self.is_sqlite and not self.path.exists():
+            if not create:
+                raise StoreUnavailable(f"no database at {self.path}: a command that writes creates it "
+                                       "(or run `ordercli db upgrade`)")
             self._create_file_if_missing()
         with self.inspect() as connection:
             current = self.current_revision(connection)
+        if current is None and not create:
+            raise StoreUnavailable(f"no ordercli tables in {self.display} yet: a command that writes creates them "
+                                   "(or run `ordercli db upgrade`)")
         if current != known[-1]:
             if current is not None and current not in known:
                 raise StoreUnavailable(

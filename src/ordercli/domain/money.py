@@ -121,13 +121,19 @@ def parse_decimal(text: str, what: str) -> Decimal:
     return value
 
 
-def parse_money(text: str, currency: str, what: str = "price") -> Money:
-    """A non-negative amount in `currency`, within its decimals and a sane bound."""
+def parse_amount(text: str, what: str = "price") -> Decimal:
+    """A non-negative, finite amount below the sane bound (its decimals are checked with its currency)."""
     value = parse_decimal(text, what)
     if value < 0:
         raise InvalidData(f"{what} {text!r} is negative")
     if value >= MAX_AMOUNT:
-        raise InvalidData(f"{what} {text!r} is too large (the limit is {MAX_AMOUNT:,} {currency})")
+        raise InvalidData(f"{what} {text!r} is too large (the limit is {MAX_AMOUNT:,})")
+    return value
+
+
+def parse_money(text: str, currency: str, what: str = "price") -> Money:
+    """A non-negative amount in `currency`, within its decimals and a sane bound."""
+    value = parse_amount(text, what)
     exponent = currency_exponent(currency)
     if value != value.quantize(Decimal(1).scaleb(-exponent), rounding=ROUNDING):
         raise InvalidData(

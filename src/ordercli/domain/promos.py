@@ -10,6 +10,7 @@ from ordercli.domain.errors import InvalidData, Refused
 from ordercli.domain.pricing import Discount
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,39}$")
+MAX_USES = 1_000_000_000  # fits the INTEGER column on every backend
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,8 @@ def check_new_promo(percent_bp: int | None, amount_minor: int | None, valid_from
         problems.append("--amount must be more than 0")
     if valid_from and valid_until and valid_until <= valid_from:
         problems.append("--valid-until must be after --valid-from")
-    if max_uses is not None and max_uses < 1:
-        problems.append("--max-uses must be at least 1")
+    if max_uses is not None and not 1 <= max_uses <= MAX_USES:
+        problems.append(f"--max-uses must be from 1 to {MAX_USES:,}")
     if problems:
         raise InvalidData(problems)
 

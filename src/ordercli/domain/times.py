@@ -27,23 +27,29 @@ def parse_when(text: str, now: datetime, *, end_of_day: bool = False) -> datetim
     datetime (UTC unless it has an offset), or a duration ago ('2h')."""
     raw = text.strip()
     if _DURATION.match(raw.lower()):
-        return now - parse_duration(raw)
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
         try:
-            day = date.fromisoformat(raw)
-        except ValueError:
-            raise InvalidData(f"{text!r} is not a date") from None
-        moment = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
-        return moment + timedelta(days=1) if end_of_day else moment
+            return now - parse_duration(raw)
+        except OverflowError:
+            raise InvalidData(f"{text!r} is too long ago") from None
     try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        raise InvalidData(
-            f"{text!r} is not a time (examples: 2026-11-28, 2026-11-28T14:30, 2026-11-28T14:30+01:00, 2h)"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            try:
+                day = date.fromisoformat(raw)
+            except ValueError:
+                raise InvalidData(f"{text!r} is not a date") from None
+            moment = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+            return moment + timedelta(days=1) if end_of_day else moment
+        try:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise InvalidData(
+                f"{text!r} is not a time (examples: 2026-11-28, 2026-11-28T14:30, 2026-11-28T14:30+01:00, 2h)"
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise InvalidData(f"{text!r} is out of range (years 1 to 9999)") from None
 
 
 def parse_last_moment(text: str, now: datetime) -> datetime:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
-from ordercli.db.sql import as_utc, execute, first, rows
+from ordercli.db.sql import as_utc, dialect_of, execute, first, is_unique_violation, rows
 from ordercli.domain.errors import InvalidData, NotFound, Refused
-from ordercli.domain.money import Money, normalize_currency, parse_money, parse_percent
+from ordercli.domain.money import Money, normalize_currency, parse_amount, parse_money, parse_percent
 from ordercli.domain.orders import PRODUCT_KINDS
 from ordercli.domain.validation import Problems, clean_text, normalize_gtin, normalize_sku
 from ordercli.services.stock import LevelView
@@ -44,15 +44,23 @@ class ProductView:
 
 @dataclass(frozen=True)
 class ProductFields:
-    """A validated product as given (None: not given)."""
+    """A validated product as given (None: not given). The price stays text until the currency
+    it is in is known: the one given, else the product's own, else the default."""
 
     sku: str
     name: str | None = None
-    price: Money | None = None
+    price: str | None = None
+    currency: str | None = None
     tax_rate_bp: int | None = None
     kind: str | None = None
     gtin: str | None = None
     active: bool | None = None
+
+    def money(self, fallback_currency: str) -> Money | None:
+        """The price in its currency; raises InvalidData if it does not fit that currency."""
+        if self.price is None:
+            return None
+        return parse_money(self.price, self.currency or fallback_currency, "price")
 
 
 def _kind(value: str) -> str:
@@ -64,20 +72,20 @@ def _kind(value: str) -> str:
 
 def validate_product(sku: str, *, name: str | None = None, price: str | None = None, currency: str | None = None,
                      tax_rate: str | None = None, kind: str | None = None, gtin: str | None = None,
-                     active: bool | None = None, default_currency: str = "EUR") -> ProductFields:
+                     active: bool | None = None) -> ProductFields:
     """Every field that is given, checked and normalized; all problems in one error."""
     problems = Problems()
     code = problems.check(normalize_sku, sku)
     clean_name = problems.check(clean_text, name, "name", max_length=200) if name is not None else None
-    money = None
-    cur = problems.check(normalize_currency, currency or default_currency)
-    if price is not None and cur:
-        money = problems.check(parse_money, price, cur, "price")
+    cur = problems.check(normalize_currency, currency) if currency not in (None, "") else None
+    if price not in (None, ""):
+        problems.check(parse_amount, price, "price")  # its decimals once its currency is known
     tax = problems.check(parse_percent, tax_rate, "tax rate") if tax_rate not in (None, "") else None
     kind_value = problems.check(_kind, kind) if kind not in (None, "") else None
     gtin_value = problems.check(normalize_gtin, gtin) if gtin not in (None, "") else None
     problems.raise_if_any()
-    return ProductFields(code, clean_name, money, tax, kind_value, gtin_value, active)
+    return ProductFields(code, clean_name, price if price not in (None, "") else None, cur, tax, kind_value,
+                         gtin_value, active)
 
 
 def _view(row, levels=()) -> ProductView:
@@ -96,33 +104,41 @@ def _refuse_taken_gtin(connection, gtin: str | None, sku: str) -> None:
         raise Refused(f"GTIN {gtin} is already used by {owner.sku}")
 
 
-def add_product(db, fields: ProductFields, stamp: Stamp) -> ProductView:
+def add_product(db, fields: ProductFields, stamp: Stamp, *, default_currency: str = "EUR") -> ProductView:
     """A new product; a name and a price are required."""
     missing = [flag for flag, value in (("--name", fields.name), ("--price", fields.price)) if value is None]
     if missing:
         raise InvalidData(f"missing required fields: {', '.join(missing)}")
+    price = fields.money(default_currency)
     with db.write() as connection:
         if first(connection, "SELECT 1 FROM products WHERE sku = :s", {"s": fields.sku}):
             raise Refused(f"product {fields.sku} already exists (change it with `ordercli product update`)")
         _refuse_taken_gtin(connection, fields.gtin, fields.sku)
-        execute(connection, "INSERT INTO products (sku, name, unit_price_minor, currency, tax_rate_bp, kind, gtin, "
-                            "active, created_at, updated_at) VALUES (:sku, :name, :price, :currency, :tax, :kind, "
-                            ":gtin, :active, :at, :at)",
-                {"sku": fields.sku, "name": fields.name, "price": fields.price.minor,
-                 "currency": fields.price.currency, "tax": fields.tax_rate_bp or 0, "kind": fields.kind or "physical",
-                 "gtin": fields.gtin, "active": True if fields.active is None else fields.active, "at": stamp.at})
+        try:
+            execute(connection, "INSERT INTO products (sku, name, unit_price_minor, currency, tax_rate_bp, kind, "
+                                "gtin, active, created_at, updated_at) VALUES (:sku, :name, :price, :currency, :tax, "
+                                ":kind, :gtin, :active, :at, :at)",
+                    {"sku": fields.sku, "name": fields.name, "price": price.minor, "currency": price.currency,
+                     "tax": fields.tax_rate_bp or 0, "kind": fields.kind or "physical", "gtin": fields.gtin,
+                     "active": True if fields.active is None else fields.active, "at": stamp.at})
+        except Exception as error:  # another process added the same SKU or GTIN a moment ago
+            if is_unique_violation(error, "products"):
+                raise Refused(f"product {fields.sku} (or GTIN {fields.gtin}) was just added by someone else") from None
+            raise
         return _load(connection, fields.sku)
 
 
 def update_product(db, fields: ProductFields, stamp: Stamp) -> ProductView:
-    """Change what is given; a product with stock or promises cannot stop being physical."""
+    """Change what is given; a product with stock or promises cannot stop being physical. A
+    new price without a currency is in the product's own currency."""
     with db.write() as connection:
-        current = first(connection, f"SELECT {_PRODUCT_COLUMNS} FROM products WHERE sku = :s", {"s": fields.sku})
+        lock = "" if dialect_of(connection) == "sqlite" else " FOR NO KEY UPDATE"
+        current = first(connection, f"SELECT {_PRODUCT_COLUMNS} FROM products WHERE sku = :s{lock}", {"s": fields.sku})
         if current is None:
             raise NotFound(f"product {fields.sku} does not exist")
         _check_kind_change(connection, current.id, current.kind, fields.kind, fields.sku)
         _refuse_taken_gtin(connection, fields.gtin, fields.sku)
-        changes = _changes(fields)
+        changes = _changes(fields, fields.money(current.currency))
         if changes:
             assignments = ", ".join(f"{column} = :{column}" for column in changes)
             execute(connection, f"UPDATE products SET {assignments}, updated_at = :at WHERE id = :id",
@@ -130,13 +146,13 @@ def update_product(db, fields: ProductFields, stamp: Stamp) -> ProductView:
         return _load(connection, fields.sku)
 
 
-def _changes(fields: ProductFields) -> dict:
+def _changes(fields: ProductFields, price: Money | None) -> dict:
     changes = {}
     if fields.name is not None:
         changes["name"] = fields.name
-    if fields.price is not None:
-        changes["unit_price_minor"] = fields.price.minor
-        changes["currency"] = fields.price.currency
+    if price is not None:
+        changes["unit_price_minor"] = price.minor
+        changes["currency"] = price.currency
     if fields.tax_rate_bp is not None:
         changes["tax_rate_bp"] = fields.tax_rate_bp
     if fields.kind is not None:
@@ -260,7 +276,7 @@ def import_products(db, stream: TextIO, stamp: Stamp, *, default_currency: str =
             fields = validate_product(
                 record.get("sku") or "", name=record.get("name"), price=record.get("price"),
                 currency=record.get("currency"), tax_rate=record.get("tax_rate"), kind=record.get("kind"),
-                gtin=record.get("gtin"), active=_active(record.get("active")), default_currency=default_currency,
+                gtin=record.get("gtin"), active=_active(record.get("active")),
             )
         except InvalidData as error:
             label = f" ({record.get('sku')})" if record.get("sku") else ""
@@ -281,7 +297,7 @@ def import_products(db, stream: TextIO, stamp: Stamp, *, default_currency: str =
     result = None
     try:
         with db.write() as connection:
-            result = _store_import(connection, products, problems, seen_sku, stamp)
+            result = _store_import(connection, products, problems, seen_sku, stamp, default_currency)
             if dry_run:
                 raise _Rollback
     except _Rollback:
@@ -294,37 +310,48 @@ class _Rollback(Exception):
 
 
 def _store_import(connection, products: list[ProductFields], problems: list[str], rows_of: dict[str, int],
-                  stamp: Stamp) -> ImportResult:
-    existing = {r.sku: r for r in rows(connection, "SELECT id, sku, kind, gtin FROM products")}
-    gtin_owner = {r.gtin: r.sku for r in existing.values() if r.gtin}
+                  stamp: Stamp, default_currency: str) -> ImportResult:
+    lock = "" if dialect_of(connection) == "sqlite" else " FOR NO KEY UPDATE"
+    existing = {r.sku: r for r in rows(connection, f"SELECT id, sku, kind, gtin, currency FROM products ORDER BY id{lock}")}
+    in_file = {f.sku: f for f in products}
+    owner_now = {r.gtin: r.sku for r in existing.values() if r.gtin}
+    prices: dict[str, Money] = {}
     for fields in products:
-        owner = gtin_owner.get(fields.gtin) if fields.gtin else None
-        if owner and owner != fields.sku and owner not in rows_of:
-            problems.append(f"row {rows_of[fields.sku]}: GTIN {fields.gtin} is already used by {owner}")
+        where = f"row {rows_of[fields.sku]}"
         current = existing.get(fields.sku)
+        try:
+            prices[fields.sku] = fields.money(current.currency if current else default_currency)
+        except InvalidData as error:
+            problems.extend(f"{where} ({fields.sku}): {p}" for p in error.problems)
+        owner = owner_now.get(fields.gtin) if fields.gtin else None
+        if owner and owner != fields.sku:
+            # the GTIN may move only if its owner is in the file with another GTIN
+            mover = in_file.get(owner)
+            if mover is None or mover.gtin in (None, fields.gtin):
+                problems.append(f"{where}: GTIN {fields.gtin} is already used by {owner}")
         if current is not None:
             try:
                 _check_kind_change(connection, current.id, current.kind, fields.kind, fields.sku)
             except Refused as error:
-                problems.append(f"row {rows_of[fields.sku]}: {error}")
+                problems.append(f"{where}: {error}")
     if problems:
         problems.sort(key=lambda p: int(p.split()[1].rstrip(":")) if p.startswith("row ") else 0)
         raise InvalidData([f"nothing imported: {len(problems)} problem(s)"] + problems)
     new = [f for f in products if f.sku not in existing]
     old = [f for f in products if f.sku in existing]
+    # GTINs that change owner are cleared first, so the unique index holds at every statement.
+    changing = [f.sku for f in old if f.gtin and existing[f.sku].gtin != f.gtin]
+    if changing:
+        execute(connection, "UPDATE products SET gtin = NULL WHERE sku IN :skus", {"skus": changing})
     execute(connection, "INSERT INTO products (sku, name, unit_price_minor, currency, tax_rate_bp, kind, gtin, "
                         "active, created_at, updated_at) VALUES (:sku, :name, :price, :currency, :tax, :kind, "
                         ":gtin, :active, :at, :at)",
-            [{"sku": f.sku, "name": f.name, "price": f.price.minor, "currency": f.price.currency,
+            [{"sku": f.sku, "name": f.name, "price": prices[f.sku].minor, "currency": prices[f.sku].currency,
               "tax": f.tax_rate_bp or 0, "kind": f.kind or "physical", "gtin": f.gtin,
               "active": True if f.active is None else f.active, "at": stamp.at} for f in new])
-    # GTINs that move between products of this file are cleared first, so the unique index holds.
-    moving = [f.sku for f in old if f.gtin and existing[f.sku].gtin != f.gtin]
-    if moving:
-        execute(connection, "UPDATE products SET gtin = NULL WHERE sku IN :skus", {"skus": moving})
     by_columns: dict[tuple[str, ...], list[dict]] = {}
     for f in old:
-        changes = _changes(f)
+        changes = _changes(f, prices[f.sku])
         by_columns.setdefault(tuple(changes), []).append({**changes, "at": stamp.at, "sku": f.sku})
     for columns, batch in by_columns.items():
         assignments = ", ".join(f"{column} = :{column}" for column in columns)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ordercli.db.sql import execute, first, rows, scalar
+from ordercli.db.sql import dialect_of, execute, first, insert, rows, scalar
 from ordercli.domain.errors import InvalidData, Refused
 from ordercli.domain.orders import Address, AddressRequest
 from ordercli.domain.stock import LOCATION_KINDS, normalize_location_name
@@ -50,14 +50,15 @@ def add_location(db, name: str, kind: str, address: AddressRequest, stamp: Stamp
         raise InvalidData(f"kind {kind!r} is not one of {', '.join(LOCATION_KINDS)}")
     postal = _address(address)
     with db.write() as connection:
+        _lock_locations(connection)
         if first(connection, "SELECT 1 FROM locations WHERE name = :n", {"n": key}):
             raise Refused(f"location {key} already exists")
         first_one = scalar(connection, "SELECT count(*) FROM locations") == 0
         address_id = None
         if postal is not None:
-            execute(connection, "INSERT INTO addresses (name, line1, line2, city, region, postal_code, country) "
-                                "VALUES (:name, :line1, :line2, :city, :region, :postal_code, :country)", vars(postal))
-            address_id = scalar(connection, "SELECT max(id) FROM addresses")
+            address_id = insert(connection, "INSERT INTO addresses (name, line1, line2, city, region, postal_code, "
+                                            "country) VALUES (:name, :line1, :line2, :city, :region, :postal_code, "
+                                            ":country)", vars(postal))
         if make_default and not first_one:
             execute(connection, "UPDATE locations SET is_default = false WHERE is_default")
         execute(connection, "INSERT INTO locations (name, kind, address_id, is_default, created_at) "
@@ -70,10 +71,17 @@ def add_location(db, name: str, kind: str, address: AddressRequest, stamp: Stamp
 def set_default(db, name: str) -> LocationView:
     """Make a location the default: promised from first, and used when --at is left out."""
     with db.write() as connection:
+        _lock_locations(connection)
         location_id, key = find_location(connection, name)
         execute(connection, "UPDATE locations SET is_default = false WHERE is_default AND id <> :id", {"id": location_id})
         execute(connection, "UPDATE locations SET is_default = true WHERE id = :id", {"id": location_id})
         return _load(connection, key)
+
+
+def _lock_locations(connection) -> None:
+    """Location changes are rare: on PostgreSQL they take turns (one default, unique names)."""
+    if dialect_of(connection) != "sqlite":
+        execute(connection, "LOCK TABLE locations IN SHARE ROW EXCLUSIVE MODE")
 
 
 _SELECT = """

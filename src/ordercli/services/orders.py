@@ -162,7 +162,7 @@ def _upsert_customer(connection, order, now: datetime) -> tuple[int, int, int]:
     With an email, the row is made first with INSERT ... ON CONFLICT DO NOTHING and then
     locked: two orders of a new customer placed at once make one customer, not an error.
     """
-    lock = "" if dialect_of(connection) == "sqlite" else " FOR UPDATE"
+    lock = "" if dialect_of(connection) == "sqlite" else " FOR NO KEY UPDATE"
     columns = "SELECT id, phone, billing_address_id, shipping_address_id FROM customers"
     if order.email:
         execute(connection, "INSERT INTO customers (name, email, phone, created_at, updated_at) "
@@ -438,7 +438,7 @@ def verify_order(db, number: int, by: str, method: str, note: str | None, stamp:
 
 def _lock_order(connection, number: int) -> str:
     """The order's status, with its row locked until commit (PostgreSQL; SQLite holds the write lock)."""
-    suffix = "" if dialect_of(connection) == "sqlite" else " FOR UPDATE"
+    suffix = "" if dialect_of(connection) == "sqlite" else " FOR NO KEY UPDATE"
     status = scalar(connection, f"SELECT status FROM orders WHERE id = :n{suffix}", {"n": number})
     if status is None:
         raise NotFound(f"order {number} does not exist")

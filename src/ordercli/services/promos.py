@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ordercli.db.sql import as_utc, execute, first, rows
+from ordercli.db.sql import as_utc, execute, first, is_unique_violation, rows
 from ordercli.domain.errors import Refused
 from ordercli.domain.money import Money, normalize_currency, parse_money, parse_percent
 from ordercli.domain.promos import check_new_promo, normalize_code
@@ -35,12 +35,17 @@ def add_promo(db, code: str, stamp: Stamp, *, percent: str | None = None, amount
     with db.write() as connection:
         if first(connection, "SELECT 1 FROM promo_codes WHERE code = :c", {"c": code}):
             raise Refused(f"promo code {code} already exists")
-        execute(connection, "INSERT INTO promo_codes (code, percent_bp, amount_minor, currency, valid_from, "
-                            "valid_until, max_uses, uses, created_at) VALUES (:code, :percent, :amount, :currency, "
-                            ":valid_from, :valid_until, :max_uses, 0, :at)",
-                {"code": code, "percent": percent_bp, "amount": money.minor if money else None,
-                 "currency": money.currency if money else None, "valid_from": valid_from,
-                 "valid_until": valid_until, "max_uses": max_uses, "at": stamp.at})
+        try:
+            execute(connection, "INSERT INTO promo_codes (code, percent_bp, amount_minor, currency, valid_from, "
+                                "valid_until, max_uses, uses, created_at) VALUES (:code, :percent, :amount, :currency, "
+                                ":valid_from, :valid_until, :max_uses, 0, :at)",
+                    {"code": code, "percent": percent_bp, "amount": money.minor if money else None,
+                     "currency": money.currency if money else None, "valid_from": valid_from,
+                     "valid_until": valid_until, "max_uses": max_uses, "at": stamp.at})
+        except Exception as error:  # added by someone else a moment ago
+            if is_unique_violation(error, "uq_promo_codes_code"):
+                raise Refused(f"promo code {code} already exists") from None
+            raise
     return PromoView(code, percent_bp, money, valid_from, valid_until, max_uses, 0, stamp.at)
 
 

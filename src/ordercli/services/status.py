@@ -165,9 +165,12 @@ def expire_orders(db, older_than: str, stamp: Stamp, *, dry_run: bool = False) -
     cutoff = stamp.at - age
     try:
         with db.write() as connection:
+            # Locked while read (PostgreSQL re-checks the condition on locked rows), so an order
+            # verified a moment ago is not abandoned.
+            lock = "" if dialect_of(connection) == "sqlite" else " FOR NO KEY UPDATE OF o"
             due = rows(connection, "SELECT o.id, o.placed_at, c.name, o.total_minor, o.currency FROM orders o "
                                    "JOIN customers c ON c.id = o.customer_id WHERE o.status = 'open' "
-                                   "AND o.verified_at IS NULL AND o.placed_at < :cutoff ORDER BY o.id",
+                                   f"AND o.verified_at IS NULL AND o.placed_at < :cutoff ORDER BY o.id{lock}",
                        {"cutoff": cutoff})
             expired = [Expired(r.id, as_utc(r.placed_at), r.name, Money(r.total_minor, r.currency)) for r in due]
             texts = [str(e.number) for e in expired]
@@ -239,8 +242,10 @@ def _fill_batch(connection, entries: list[tuple[int, int]]) -> None:
         "SELECT * FROM unnest(CAST(:numbers AS BIGINT[]), CAST(:positions AS INTEGER[]))",
         {"numbers": [e[0] for e in entries], "positions": [e[1] for e in entries]},
     )
-    # Lock the orders in a fixed order (by id) so two batches cannot deadlock.
-    tuples(connection, "SELECT o.id FROM orders o JOIN status_batch b ON b.number = o.id ORDER BY o.id FOR UPDATE OF o")
+    # Lock the orders in a fixed order (by id) so two batches cannot deadlock. NO KEY UPDATE:
+    # rows that reference an order (history, ledger) can still be inserted meanwhile.
+    tuples(connection, "SELECT o.id FROM orders o JOIN status_batch b ON b.number = o.id "
+                       "ORDER BY o.id FOR NO KEY UPDATE OF o")
 
 
 def _apply(connection, target: Status, stamp: Stamp, reason: str | None, skip: list[int]) -> int:

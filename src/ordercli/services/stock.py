@@ -75,9 +75,15 @@ def find_location(connection, name: str | None) -> tuple[int, str]:
 
 
 def lock_products(connection, product_ids) -> None:
-    """Serialize stock work per SKU on PostgreSQL (SQLite holds its write lock already)."""
+    """Serialize stock work per SKU on PostgreSQL (SQLite holds its write lock already).
+
+    FOR NO KEY UPDATE: it conflicts with itself, but not with the KEY SHARE locks that
+    foreign keys take when rows referencing the product are inserted (order lines, ledger
+    rows), so inserting those never waits on, or deadlocks with, a stock lock.
+    """
     if product_ids and dialect_of(connection) != "sqlite":
-        rows(connection, "SELECT id FROM products WHERE id IN :ids ORDER BY id FOR UPDATE", {"ids": sorted(product_ids)})
+        rows(connection, "SELECT id FROM products WHERE id IN :ids ORDER BY id FOR NO KEY UPDATE",
+             {"ids": sorted(product_ids)})
 
 
 def location_order(connection) -> list[int]:
@@ -199,8 +205,14 @@ def release_batch(connection, stamp: Stamp, reason: str | None) -> tuple[set[int
     """Release every reservation held by the orders of `status_batch` that are moving out of
     a stock-holding status; returns the products that got stock back, and the units. Set-based."""
     sqlite = dialect_of(connection) == "sqlite"
+    # Lock the products first: a backorder fill running now (it holds them) may be adding a
+    # reservation for one of these orders; once it commits, the query below sees it.
+    lock_products(connection, {r.product_id for r in rows(
+        connection, "SELECT DISTINCT l.product_id FROM order_lines l JOIN status_batch b ON b.number = l.order_id "
+                    "WHERE b.skip = 0 AND l.product_id IS NOT NULL")})
     execute(connection, ("CREATE TEMP TABLE releasing AS " if sqlite else
                          "CREATE TEMP TABLE releasing ON COMMIT DROP AS ") + _HELD_SQL)
+    execute(connection, "CREATE INDEX releasing_level ON releasing (product_id, location_id)")
     products = {r.product_id for r in rows(connection, "SELECT DISTINCT product_id FROM releasing")}
     units = int(scalar(connection, "SELECT COALESCE(SUM(held), 0) FROM releasing"))
     lock_products(connection, products)
@@ -260,7 +272,8 @@ def fill_backorders(connection, product_ids, stamp: Stamp) -> dict[int, list[str
             continue
         if not any(available.get((line.product_id, loc), 0) > 0 for loc in locations):
             continue
-        plan = plan_promises([Need(line.id, line.product_id, line.missing)], available, locations)
+        here = {(line.product_id, loc): available.get((line.product_id, loc), 0) for loc in locations}
+        plan = plan_promises([Need(line.id, line.product_id, line.missing)], here, locations)
         for allocation in plan.allocations:
             available[(allocation.product_id, allocation.location_id)] -= allocation.quantity
             promised[line.order_id].append(f"{line.sku} {allocation.quantity} at {names[allocation.location_id]}")

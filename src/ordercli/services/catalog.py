@@ -12,12 +12,12 @@ from ordercli.domain.errors import InvalidData, NotFound, Refused
 from ordercli.domain.money import Money, normalize_currency, parse_amount, parse_money, parse_percent
 from ordercli.domain.orders import PRODUCT_KINDS
 from ordercli.domain.validation import Problems, clean_text, normalize_gtin, normalize_sku
-from ordercli.services.stock import LevelView
+from ordercli.services.stock import LevelView, StockTotals
 from ordercli.services.views import Stamp
 
 
 @dataclass(frozen=True)
-class ProductView:
+class ProductView(StockTotals):
     sku: str
     name: str
     price: Money
@@ -28,18 +28,6 @@ class ProductView:
     created_at: datetime
     updated_at: datetime
     levels: tuple[LevelView, ...] = ()
-
-    @property
-    def on_hand(self) -> int:
-        return sum(level.on_hand for level in self.levels)
-
-    @property
-    def reserved(self) -> int:
-        return sum(level.reserved for level in self.levels)
-
-    @property
-    def available(self) -> int:
-        return self.on_hand - self.reserved
 
 
 @dataclass(frozen=True)
@@ -341,8 +329,7 @@ def _store_import(connection, products: list[ProductFields], problems: list[str]
     old = [f for f in products if f.sku in existing]
     # GTINs that change owner are cleared first, so the unique index holds at every statement.
     changing = [f.sku for f in old if f.gtin and existing[f.sku].gtin != f.gtin]
-    if changing:
-        execute(connection, "UPDATE products SET gtin = NULL WHERE sku IN :skus", {"skus": changing})
+    execute(connection, "UPDATE products SET gtin = NULL WHERE sku = :sku", [{"sku": sku} for sku in changing])
     execute(connection, "INSERT INTO products (sku, name, unit_price_minor, currency, tax_rate_bp, kind, gtin, "
                         "active, created_at, updated_at) VALUES (:sku, :name, :price, :currency, :tax, :kind, "
                         ":gtin, :active, :at, :at)",

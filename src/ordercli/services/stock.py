@@ -179,8 +179,7 @@ def promise_new_order(connection, lines: list[PromiseLine], stamp: Stamp, *, bac
             problems.append(str(insufficient(sku, wanted[sku], have)))
         raise InsufficientStock("; ".join(problems))
     reserve(connection, plan.allocations, {l.line_id: l for l in lines}, stamp, None)
-    if plan.short:
-        execute(connection, "UPDATE order_lines SET backordered = true WHERE id IN :ids", {"ids": list(plan.short)})
+    execute(connection, "UPDATE order_lines SET backordered = true WHERE id = :id", [{"id": i} for i in plan.short])
     return plan.short
 
 
@@ -282,8 +281,8 @@ def fill_backorders(connection, product_ids, stamp: Stamp) -> dict[int, list[str
         if plan.complete:
             complete.append(line.id)
     reserve(connection, allocations, lines, stamp, "backorder: stock became available")
-    if complete:
-        execute(connection, "UPDATE order_lines SET backordered = false WHERE id IN :ids", {"ids": complete})
+    # one statement per line: a long IN (...) list makes SQLite slow down quadratically
+    execute(connection, "UPDATE order_lines SET backordered = false WHERE id = :id", [{"id": i} for i in complete])
     for order_id, parts in promised.items():
         add_history(connection, [order_id], stamp, event="promised", status=statuses[order_id],
                     reason="backorder promised: " + ", ".join(parts))
@@ -394,10 +393,9 @@ class LevelView:
         return self.on_hand - self.reserved
 
 
-@dataclass(frozen=True)
-class ProductStock:
-    sku: str
-    name: str
+class StockTotals:
+    """Totals over `levels` (a product's stock at each location)."""
+
     levels: tuple[LevelView, ...]
 
     @property
@@ -411,6 +409,13 @@ class ProductStock:
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
+
+
+@dataclass(frozen=True)
+class ProductStock(StockTotals):
+    sku: str
+    name: str
+    levels: tuple[LevelView, ...]
 
 
 def list_stock(db, *, sku: str | None = None, location: str | None = None, below: int | None = None) -> list[ProductStock]:

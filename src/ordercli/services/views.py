@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ordercli.domain.money import Money
+from ordercli.domain.orders import Address
 
 
 @dataclass(frozen=True)
@@ -17,15 +18,8 @@ class Stamp:
     at: datetime
 
 
-@dataclass(frozen=True)
-class AddressView:
-    name: str | None
-    line1: str
-    line2: str | None
-    city: str
-    region: str | None
-    postal_code: str | None
-    country: str
+# An address reads back as the domain's own (immutable) Address.
+AddressView = Address
 
 
 @dataclass(frozen=True)

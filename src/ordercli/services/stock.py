@@ -206,9 +206,10 @@ def release_batch(connection, stamp: Stamp, reason: str | None) -> tuple[set[int
     sqlite = dialect_of(connection) == "sqlite"
     # Lock the products first: a backorder fill running now (it holds them) may be adding a
     # reservation for one of these orders; once it commits, the query below sees it.
-    lock_products(connection, {r.product_id for r in rows(
-        connection, "SELECT DISTINCT l.product_id FROM order_lines l JOIN status_batch b ON b.number = l.order_id "
-                    "WHERE b.skip = 0 AND l.product_id IS NOT NULL")})
+    if not sqlite:
+        lock_products(connection, {r.product_id for r in rows(
+            connection, "SELECT DISTINCT l.product_id FROM order_lines l JOIN status_batch b ON b.number = l.order_id "
+                        "WHERE b.skip = 0 AND l.product_id IS NOT NULL")})
     execute(connection, ("CREATE TEMP TABLE releasing AS " if sqlite else
                          "CREATE TEMP TABLE releasing ON COMMIT DROP AS ") + _HELD_SQL)
     execute(connection, "CREATE INDEX releasing_level ON releasing (product_id, location_id)")

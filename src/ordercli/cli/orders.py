@@ -388,6 +388,7 @@ def status(
             for o in result.outcomes
         ])
     failures = result.failures
+    state.flush_notices()  # "created a new database" comes before the failures it explains
     for o in failures:
         where = f"order {o.number}: " if o.number is not None else ""
         print(f"ordercli: {where}{o.error}", file=sys.stderr)

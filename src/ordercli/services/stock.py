@@ -27,7 +27,7 @@ from ordercli.domain.stock import (
     plan_promises,
 )
 from ordercli.domain.validation import clean_text, normalize_sku, parse_quantity
-from ordercli.services.history import add_history
+from ordercli.services.history import add_entries
 from ordercli.services.views import Stamp
 
 HOLDING = sorted(s.value for s in HOLDS_STOCK)
@@ -137,16 +137,21 @@ class PromiseLine:
 
 
 def reserve(connection, allocations, lines: dict[int, PromiseLine], stamp: Stamp, reason: str | None) -> None:
-    """Take each allocation from available stock with one conditional UPDATE, and record it."""
+    """Take the allocations from available stock, one conditional UPDATE per product and
+    location (however many lines share it), and record each allocation in the ledger."""
+    totals: dict[tuple[int, int], int] = defaultdict(int)
     for allocation in allocations:
+        totals[(allocation.product_id, allocation.location_id)] += allocation.quantity
+    for (product_id, location_id), quantity in totals.items():
         taken = rowcount(
             connection,
             "UPDATE stock_levels SET reserved = reserved + :q WHERE product_id = :p AND location_id = :l "
             "AND on_hand - reserved >= :q",
-            {"q": allocation.quantity, "p": allocation.product_id, "l": allocation.location_id},
+            {"q": quantity, "p": product_id, "l": location_id},
         )
         if taken != 1:  # cannot happen under the lock; the guard stays for safety
-            raise insufficient(lines[allocation.key].sku, allocation.quantity, 0)
+            sku = next(lines[a.key].sku for a in allocations if a.product_id == product_id)
+            raise insufficient(sku, quantity, 0)
     record(connection, stamp, [
         {"kind": "reserved", "product": a.product_id, "location": a.location_id, "reserved": a.quantity,
          "order_id": lines[a.key].order_id, "line_id": a.key, "reason": reason}
@@ -284,9 +289,8 @@ def fill_backorders(connection, product_ids, stamp: Stamp) -> dict[int, list[str
     reserve(connection, allocations, lines, stamp, "backorder: stock became available")
     # one statement per line: a long IN (...) list makes SQLite slow down quadratically
     execute(connection, "UPDATE order_lines SET backordered = false WHERE id = :id", [{"id": i} for i in complete])
-    for order_id, parts in promised.items():
-        add_history(connection, [order_id], stamp, event="promised", status=statuses[order_id],
-                    reason="backorder promised: " + ", ".join(parts))
+    add_entries(connection, stamp, [(order_id, "promised", statuses[order_id], statuses[order_id],
+                                     "backorder promised: " + ", ".join(parts)) for order_id, parts in promised.items()])
     return dict(promised)
 
 

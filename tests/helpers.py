@@ -91,3 +91,21 @@ def query(cli: Cli, sql: str, params: dict | None = None) -> list:
             return rows(connection, sql, params)
     finally:
         database.dispose()
+
+
+def race(scripts: list[list[str]], timeout: float = 600) -> list[str]:
+    """Start Python scripts (`python -c SCRIPT ARGS...`) that print "ready" and then wait for
+    a line on stdin; release them all at once; return what each printed. Each must exit 0."""
+    procs = [subprocess.Popen([sys.executable, "-c", *script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for script in scripts]
+    for proc in procs:
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+    for proc in procs:
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    outputs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=timeout)
+        assert proc.returncode == 0, err
+        outputs.append(out)
+    return outputs

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from tests.helpers import query
+from tests.helpers import query, race
 
 WORKER = """
 import sys, time
@@ -27,26 +27,12 @@ print(moved)
 """
 
 
-def start(target: str, status: str, seconds: float) -> subprocess.Popen:
-    """A process that keeps moving order 1 to `status` for `seconds` after it reads a line."""
-    return subprocess.Popen([sys.executable, "-c", WORKER, target, status, str(seconds)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
 def test_two_processes_flipping_one_order_lose_no_update(cli, make_order):
     number = make_order()
     assert cli("verify", str(number), "--by", "anna").exit_code == 0
-    workers = [start(cli.target, "ready_to_ship", 3), start(cli.target, "open", 3)]
-    for worker in workers:
-        assert worker.stdout.readline().strip() == "ready", worker.stderr.read()
-    for worker in workers:  # release both at once
-        worker.stdin.write("go\n")
-        worker.stdin.flush()
-    moved = []
-    for worker in workers:
-        out, err = worker.communicate(timeout=300)
-        assert worker.returncode == 0, err
-        moved.append(int(out.strip()))
+    # two processes, each moving order 1 to its status again and again for 3 seconds
+    outputs = race([[WORKER, cli.target, "ready_to_ship", "3"], [WORKER, cli.target, "open", "3"]], timeout=300)
+    moved = [int(out.strip()) for out in outputs]
     history = query(cli, "SELECT from_status, to_status, actor FROM order_history WHERE order_id = :n "
                          "AND event = 'status' ORDER BY id", {"n": number})
     # every change each process reported is in the history, once

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.helpers import CUSTOMER, query
+from tests.helpers import CUSTOMER, query, race
 
 WORKER = """
 import json, sys
@@ -58,18 +58,7 @@ def assert_exactly_five_promised(cli):
 
 def test_eight_processes_trying_fifty_times_promise_exactly_the_last_five_units(last_five_units):
     cli = last_five_units
-    workers = [subprocess.Popen([sys.executable, "-c", WORKER, cli.target, f"w{i}", "50"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(8)]
-    for worker in workers:
-        assert worker.stdout.readline().strip() == "ready", worker.stderr.read()
-    for worker in workers:
-        worker.stdin.write("go\n")
-        worker.stdin.flush()
-    reports = []
-    for worker in workers:
-        out, err = worker.communicate(timeout=600)
-        assert worker.returncode == 0, err
-        reports.append(json.loads(out))
+    reports = [json.loads(out) for out in race([[WORKER, cli.target, f"w{i}", "50"] for i in range(8)])]
     assert sum(r["promised"] for r in reports) == 5
     refusals = [r for report in reports for r in report["refused"]]
     assert len(refusals) == 8 * 50 - 5
@@ -146,18 +135,7 @@ def test_canceling_orders_while_stock_arrives_leaks_nothing_and_never_deadlocks(
         outcome = cli("create", *CUSTOMER, "--line", "SKU-1:1", "--backorder")
         assert outcome.exit_code == 0, outcome
     numbers = ",".join(str(n) for n in range(1, 21))
-    procs = [subprocess.Popen([sys.executable, "-c", RECEIVER, cli.target, "30"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),
-             subprocess.Popen([sys.executable, "-c", CANCELER, cli.target, numbers], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)]
-    for proc in procs:
-        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
-    for proc in procs:
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
-    for proc in procs:
-        _, err = proc.communicate(timeout=600)
-        assert proc.returncode == 0, err  # no deadlock, no lock timeout, no error at all
+    race([[RECEIVER, cli.target, "30"], [CANCELER, cli.target, numbers]])  # each exits 0: no deadlock, no error
     # every order is canceled and holds nothing; all 35 units are back on the shelf
     assert {r.status for r in query(cli, "SELECT status FROM orders")} == {"canceled"}
     assert [(l.on_hand, l.reserved) for l in query(cli, "SELECT on_hand, reserved FROM stock_levels ORDER BY location_id")] \

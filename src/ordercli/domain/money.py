@@ -52,10 +52,6 @@ class Money:
     currency: str
 
     @classmethod
-    def zero(cls, currency: str) -> Money:
-        return cls(0, currency)
-
-    @classmethod
     def from_decimal(cls, amount: Decimal, currency: str) -> Money:
         """Exact conversion; refuses an amount with more decimals than the currency has."""
         exponent = currency_exponent(currency)

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from ordercli.db.sql import as_utc, dialect_of, driver, execute, rows, scalar, tuples
 from ordercli.domain.errors import IllegalTransition, InvalidData, NotFound, OrderCliError
 from ordercli.domain.money import Money
-from ordercli.domain.statuses import HOLDS_STOCK, Status, Trigger, check_transition, ready_to_ship_blockers
+from ordercli.domain.statuses import HOLDS_STOCK, Status, Trigger, check_transition, ready_to_ship_blockers, releases_stock
 from ordercli.domain.times import parse_duration
 from ordercli.domain.validation import clean_text, parse_order_number
 from ordercli.services.stock import fill_backorders, held_by_batch, release_batch
@@ -145,7 +145,7 @@ def _change(connection, numbers, invalid, texts, target: Status, stamp: Stamp, *
     released = 0
     if applied:
         released = _apply(connection, target, stamp, reason, [o.number for _, o in failures if o.number is not None])
-    elif dry_run and target not in HOLDS_STOCK:
+    elif dry_run and _releases(target):
         released = held_by_batch(connection)
     return BatchResult(target, applied, dry_run, len(texts), unchanged, [o for _, o in failures], outcomes, released)
 
@@ -248,6 +248,11 @@ def _fill_batch(connection, entries: list[tuple[int, int]]) -> None:
                        "ORDER BY o.id FOR NO KEY UPDATE OF o")
 
 
+def _releases(target: Status) -> bool:
+    """Whether orders of the batch that hold stock give it back by moving to `target`."""
+    return any(releases_stock(held, target) for held in HOLDS_STOCK)
+
+
 def _apply(connection, target: Status, stamp: Stamp, reason: str | None, skip: list[int]) -> int:
     execute(connection, "UPDATE status_batch SET skip = 1 WHERE number = :n", [{"n": n} for n in skip])
     params = {"to": target.value, "at": stamp.at, "actor": stamp.actor, "command": stamp.command, "reason": reason}
@@ -261,7 +266,7 @@ def _apply(connection, target: Status, stamp: Stamp, reason: str | None, skip: l
     )
     products: set[int] = set()
     units = 0
-    if target not in HOLDS_STOCK:
+    if _releases(target):
         why = f"order {target.value}" + (f": {reason}" if reason else "")
         products, units = release_batch(connection, stamp, why)
     execute(

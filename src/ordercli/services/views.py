@@ -59,10 +59,6 @@ class LineView:
     def total(self) -> Money:
         return self.net + self.tax
 
-    @property
-    def promised_quantity(self) -> int:
-        return sum(p.quantity for p in self.promised)
-
 
 @dataclass(frozen=True)
 class Verification:

@@ -51,19 +51,6 @@ def test_a_blank_database_is_created_at_the_latest_schema_with_its_tables(fresh_
     assert {"orders", "order_lines", "order_history", "customers", "addresses", "products", "promo_codes"} <= tables
 
 
-def test_order_history_is_append_only_in_the_database_itself(cli, make_order):
-    from ordercli.db.sql import execute
-
-    make_order()
-    database = cli.database()
-    for statement in ("UPDATE order_history SET actor = 'mallory'", "DELETE FROM order_history"):
-        with pytest.raises(Exception, match="order history is append-only"):
-            with database.write() as connection:
-                execute(connection, statement)
-    database.dispose()
-    assert cli.json("history", "1")[0]["actor"] != "mallory"
-
-
 def test_a_new_sqlite_file_is_private_to_its_owner(tmp_path):
     target = tmp_path / "new" / "orders.db"
     cli = Cli(str(target), tmp_path)

@@ -171,6 +171,11 @@ def create(
         print_json(order_json(order))
     else:
         print(order.number)
+    from ordercli.services.orders import CUSTOMER_CHANGED
+
+    for entry in order.history:
+        if entry.event == CUSTOMER_CHANGED:
+            state.say(f"note: {entry.reason}")
     for line in order.lines:
         if line.promised or line.waiting:
             where = ", ".join(f"{p.quantity} at {p.location}" for p in line.promised) or "nothing yet"

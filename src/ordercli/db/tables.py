@@ -50,6 +50,9 @@ class Address(SQLModel, table=True):
 
 
 class Customer(SQLModel, table=True):
+    """One customer per email (or, without one, per phone), with the details of their latest
+    order; each order keeps its own copy of the details it was placed with."""
+
     __tablename__ = "customers"
     __table_args__ = (
         CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="contact"),
@@ -123,7 +126,8 @@ class StockLevel(SQLModel, table=True):
 
 
 class StockMovement(SQLModel, table=True):
-    """The stock ledger, append-only: every change of on hand or reserved, with who, when, why."""
+    """The stock ledger, append-only: every change of on hand or reserved, with who, when, why.
+    The database refuses UPDATE, DELETE, REPLACE and TRUNCATE on it (migrations 0002, 0003)."""
 
     __tablename__ = "stock_movements"
     __table_args__ = (
@@ -191,6 +195,10 @@ class Order(SQLModel, table=True):
     channel_ref: str | None = None
     currency: str = Field(max_length=3)
     customer_id: int = Field(foreign_key="customers.id", index=True)
+    # The customer's details as given with this order; the customer row holds the latest.
+    customer_name: str
+    customer_email: str | None = None
+    customer_phone: str | None = None
     billing_address_id: int = Field(foreign_key="addresses.id")
     shipping_address_id: int = Field(foreign_key="addresses.id")
     promo_code_id: int | None = Field(default=None, foreign_key="promo_codes.id")
@@ -241,7 +249,8 @@ class OrderLine(SQLModel, table=True):
 
 
 class OrderHistory(SQLModel, table=True):
-    """Append-only: the database itself refuses UPDATE and DELETE on it (see the migrations)."""
+    """Append-only: the database itself refuses UPDATE, DELETE, REPLACE and TRUNCATE on it
+    (triggers made by the migrations 0001 and 0003)."""
 
     __tablename__ = "order_history"
     __table_args__ = (Index("ix_order_history_order_id", "order_id", "id"),)

@@ -39,6 +39,9 @@ from ordercli.services.views import (
 
 DEFAULT_CURRENCY = "EUR"
 
+# The history event of an order whose customer's record it changed (name or phone).
+CUSTOMER_CHANGED = "customer_changed"
+
 
 # -- create ----------------------------------------------------------------------------------
 
@@ -55,7 +58,7 @@ def create_order(db, request: OrderRequest, stamp: Stamp, *, default_currency: s
             [LineTerms(l.quantity, l.unit_price_minor, l.tax_rate_bp, l.discount) for l in lines],
             promo[1].discount if promo else None,
         )
-        customer, billing, shipping = _upsert_customer(connection, order, stamp.at)
+        customer, billing, shipping, customer_change = _upsert_customer(connection, order, stamp.at)
         number = _insert_order(connection, order, stamp, customer=customer, billing=billing, shipping=shipping,
                                promo_id=promo[0] if promo else None, pricing=pricing)
         execute(
@@ -74,6 +77,9 @@ def create_order(db, request: OrderRequest, stamp: Stamp, *, default_currency: s
         )
         add_history(connection, [number], stamp, event="created", to_status=Status.OPEN.value,
                     reason=f"{order.channel} order" + (f" {order.channel_ref}" if order.channel_ref else ""))
+        if customer_change:
+            add_history(connection, [number], stamp, event=CUSTOMER_CHANGED, status=Status.OPEN.value,
+                        reason=customer_change)
         stock_lines = [
             PromiseLine(r.id, number, r.product_id, r.sku, r.quantity)
             for r in rows(connection, "SELECT id, product_id, sku, quantity FROM order_lines WHERE order_id = :n "
@@ -90,12 +96,14 @@ def _insert_order(connection, order, stamp: Stamp, *, customer: int, billing: in
     try:
         return insert(
             connection,
-            "INSERT INTO orders (status, channel, channel_ref, currency, customer_id, billing_address_id, "
+            "INSERT INTO orders (status, channel, channel_ref, currency, customer_id, customer_name, "
+            "customer_email, customer_phone, billing_address_id, "
             "shipping_address_id, promo_code_id, subtotal_minor, discount_minor, tax_minor, total_minor, note, "
-            "placed_at, updated_at) VALUES (:status, :channel, :ref, :currency, :customer, :billing, :shipping, "
-            ":promo, :subtotal, :discount, :tax, :total, :note, :at, :at)",
+            "placed_at, updated_at) VALUES (:status, :channel, :ref, :currency, :customer, :name, :email, :phone, "
+            ":billing, :shipping, :promo, :subtotal, :discount, :tax, :total, :note, :at, :at)",
             {"status": Status.OPEN.value, "channel": order.channel, "ref": order.channel_ref,
-             "currency": order.currency, "customer": customer, "billing": billing, "shipping": shipping,
+             "currency": order.currency, "customer": customer, "name": order.name, "email": order.email,
+             "phone": order.phone, "billing": billing, "shipping": shipping,
              "promo": promo_id, "subtotal": pricing.subtotal_minor, "discount": pricing.discount_minor,
              "tax": pricing.tax_minor, "total": pricing.total_minor, "note": order.note, "at": stamp.at},
         )
@@ -155,15 +163,20 @@ def _take_promo(connection, code: str, currency: str, now: datetime) -> tuple[in
     return row.id, terms
 
 
-def _upsert_customer(connection, order, now: datetime) -> tuple[int, int, int]:
+def _upsert_customer(connection, order, now: datetime) -> tuple[int, int, int, str | None]:
     """The customer with this email (or, without one, this phone), created or brought up to
-    date; returns the customer and the billing and shipping address ids.
+    date; returns the customer, the billing and shipping address ids, and what changed.
+
+    A returning customer's record takes the details of the newest order (name, phone,
+    addresses); every order keeps its own copy, so nothing stored before is lost. When the
+    name or phone differ from what the record held, the change is described (for the new
+    order's history and the operator).
 
     With an email, the row is made first with INSERT ... ON CONFLICT DO NOTHING and then
     locked: two orders of a new customer placed at once make one customer, not an error.
     """
     lock = "" if dialect_of(connection) == "sqlite" else " FOR NO KEY UPDATE"
-    columns = "SELECT id, phone, billing_address_id, shipping_address_id FROM customers"
+    columns = "SELECT id, name, email, phone, billing_address_id, shipping_address_id FROM customers"
     if order.email:
         execute(connection, "INSERT INTO customers (name, email, phone, created_at, updated_at) "
                             "VALUES (:name, :email, :phone, :at, :at) ON CONFLICT (email) DO NOTHING",
@@ -184,7 +197,20 @@ def _upsert_customer(connection, order, now: datetime) -> tuple[int, int, int]:
                         "shipping_address_id = :shipping, updated_at = :at WHERE id = :id",
             {"name": order.name, "phone": order.phone or customer.phone, "billing": billing, "shipping": shipping,
              "at": now, "id": customer.id})
-    return customer.id, billing, shipping
+    return customer.id, billing, shipping, _customer_change(customer, order)
+
+
+def _customer_change(before, order) -> str | None:
+    """What a returning customer's new order changes on the record: name and phone replaced."""
+    changes = []
+    if before.name != order.name:
+        changes.append(f"name {before.name!r} is now {order.name!r}")
+    if order.phone and before.phone and before.phone != order.phone:
+        changes.append(f"phone {before.phone} is now {order.phone}")
+    if not changes:
+        return None
+    key = before.email or before.phone
+    return f"returning customer {key}: " + ", ".join(changes) + "; earlier orders keep their details"
 
 
 _ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
@@ -208,13 +234,12 @@ _ORDER_SQL = """
 SELECT o.id, o.status, o.channel, o.channel_ref, o.currency, o.placed_at, o.updated_at,
        o.subtotal_minor, o.discount_minor, o.tax_minor, o.total_minor, o.note,
        o.verified_at, o.verified_by, o.verification_method, o.verification_note,
-       c.id AS customer_id, c.name AS customer_name, c.email, c.phone, p.code AS promo_code,
+       o.customer_id, o.customer_name, o.customer_email, o.customer_phone, p.code AS promo_code,
        b.name AS b_name, b.line1 AS b_line1, b.line2 AS b_line2, b.city AS b_city,
        b.region AS b_region, b.postal_code AS b_postal_code, b.country AS b_country,
        s.name AS s_name, s.line1 AS s_line1, s.line2 AS s_line2, s.city AS s_city,
        s.region AS s_region, s.postal_code AS s_postal_code, s.country AS s_country
 FROM orders o
-JOIN customers c ON c.id = o.customer_id
 JOIN addresses b ON b.id = o.billing_address_id
 JOIN addresses s ON s.id = o.shipping_address_id
 LEFT JOIN promo_codes p ON p.id = o.promo_code_id
@@ -289,7 +314,7 @@ def load_order(connection, number: int) -> OrderView:
         currency=cur,
         placed_at=as_utc(row.placed_at),
         updated_at=as_utc(row.updated_at),
-        customer=CustomerView(row.customer_id, row.customer_name, row.email, row.phone),
+        customer=CustomerView(row.customer_id, row.customer_name, row.customer_email, row.customer_phone),
         billing=_address(row, "b"),
         shipping=_address(row, "s"),
         promo_code=row.promo_code,
@@ -323,7 +348,7 @@ SORT_KEYS = {
     "placed": "o.placed_at",
     "status": "o.status",
     "total": "o.total_minor",
-    "customer": "c.name",
+    "customer": "o.customer_name",
     "channel": "o.channel",
 }
 
@@ -355,8 +380,9 @@ def list_orders(db, where: OrderFilter) -> tuple[list[OrderSummary], int]:
         conditions.append("o.channel IN :channels")
         params["channels"] = list(where.channels)
     if where.customer:
-        conditions.append("(lower(c.name) LIKE :customer ESCAPE '\\' OR lower(c.email) LIKE :customer ESCAPE '\\' "
-                          "OR c.phone LIKE :customer ESCAPE '\\')")
+        conditions.append("(lower(o.customer_name) LIKE :customer ESCAPE '\\' "
+                          "OR lower(o.customer_email) LIKE :customer ESCAPE '\\' "
+                          "OR o.customer_phone LIKE :customer ESCAPE '\\')")
         params["customer"] = _like(where.customer)
     if where.since:
         conditions.append("o.placed_at >= :since")
@@ -366,7 +392,7 @@ def list_orders(db, where: OrderFilter) -> tuple[list[OrderSummary], int]:
         params["until"] = where.until
     if where.search:
         conditions.append(
-            "(lower(c.name) LIKE :search ESCAPE '\\' OR lower(c.email) LIKE :search ESCAPE '\\' "
+            "(lower(o.customer_name) LIKE :search ESCAPE '\\' OR lower(o.customer_email) LIKE :search ESCAPE '\\' "
             "OR lower(o.channel_ref) LIKE :search ESCAPE '\\' OR lower(o.note) LIKE :search ESCAPE '\\' "
             "OR CAST(o.id AS VARCHAR(20)) = :search_exact "
             "OR EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND "
@@ -380,9 +406,9 @@ def list_orders(db, where: OrderFilter) -> tuple[list[OrderSummary], int]:
         raise InvalidData(f"cannot sort by {where.sort!r} (one of: {', '.join(SORT_KEYS)}; '-' for descending)")
     order_by = f"{SORT_KEYS[key]} {'DESC' if descending else 'ASC'}, o.id {'DESC' if descending else 'ASC'}"
     where_sql = ("WHERE " + " AND ".join(conditions)) if conditions else ""
-    base = f"FROM orders o JOIN customers c ON c.id = o.customer_id {where_sql}"
+    base = f"FROM orders o {where_sql}"
     limit_sql = f"LIMIT {int(where.limit)}" if where.limit else ""
-    statement = f"""SELECT o.id, o.placed_at, o.status, o.channel, o.channel_ref, c.name, c.email, o.currency,
+    statement = f"""SELECT o.id, o.placed_at, o.status, o.channel, o.channel_ref, o.customer_name, o.customer_email, o.currency,
                    o.subtotal_minor, o.discount_minor, o.tax_minor, o.total_minor,
                    o.verified_at IS NOT NULL AS verified,
                    (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id) AS line_count
@@ -395,8 +421,8 @@ def list_orders(db, where: OrderFilter) -> tuple[list[OrderSummary], int]:
                 status=r.status,
                 channel=r.channel,
                 channel_ref=r.channel_ref,
-                customer=r.name,
-                email=r.email,
+                customer=r.customer_name,
+                email=r.customer_email,
                 lines=r.line_count,
                 subtotal=Money(r.subtotal_minor, r.currency),
                 discount=Money(r.discount_minor, r.currency),

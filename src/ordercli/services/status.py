@@ -168,11 +168,11 @@ def expire_orders(db, older_than: str, stamp: Stamp, *, dry_run: bool = False) -
             # Locked while read (PostgreSQL re-checks the condition on locked rows), so an order
             # verified a moment ago is not abandoned.
             lock = "" if dialect_of(connection) == "sqlite" else " FOR NO KEY UPDATE OF o"
-            due = rows(connection, "SELECT o.id, o.placed_at, c.name, o.total_minor, o.currency FROM orders o "
-                                   "JOIN customers c ON c.id = o.customer_id WHERE o.status = 'open' "
+            due = rows(connection, "SELECT o.id, o.placed_at, o.customer_name, o.total_minor, o.currency "
+                                   "FROM orders o WHERE o.status = 'open' "
                                    f"AND o.verified_at IS NULL AND o.placed_at < :cutoff ORDER BY o.id{lock}",
                        {"cutoff": cutoff})
-            expired = [Expired(r.id, as_utc(r.placed_at), r.name, Money(r.total_minor, r.currency)) for r in due]
+            expired = [Expired(r.id, as_utc(r.placed_at), r.customer_name, Money(r.total_minor, r.currency)) for r in due]
             texts = [str(e.number) for e in expired]
             result = _change(connection, [(e.number, i) for i, e in enumerate(expired)], [], texts, Status.ABANDONED,
                              stamp, reason=f"not verified within {older_than.strip()}", skip_invalid=False,

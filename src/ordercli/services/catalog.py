@@ -12,6 +12,7 @@ from ordercli.domain.errors import InvalidData, NotFound, Refused
 from ordercli.domain.money import Money, normalize_currency, parse_amount, parse_money, parse_percent
 from ordercli.domain.orders import PRODUCT_KINDS
 from ordercli.domain.validation import Problems, clean_text, normalize_gtin, normalize_sku
+from ordercli.io.csv import unguard_cell
 from ordercli.services.stock import LevelView, StockTotals
 from ordercli.services.views import Stamp
 
@@ -252,7 +253,7 @@ def import_products(db, stream: TextIO, stamp: Stamp, *, default_currency: str =
     seen_sku: dict[str, int] = {}
     seen_gtin: dict[str, int] = {}
     for number, raw in enumerate(reader, start=2):
-        record = {k: (v.strip() if isinstance(v, str) else v) for k, v in raw.items() if k is not None}
+        record = {k: (unguard_cell(v).strip() if isinstance(v, str) else v) for k, v in raw.items() if k is not None}
         if None in raw:
             problems.append(f"row {number}: more cells than columns")
             continue

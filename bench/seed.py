@@ -27,9 +27,10 @@ def seed_orders(database, count: int, *, verified: bool, now: datetime, products
         first = (scalar(connection, "SELECT max(id) FROM orders") or 0) + 1
         numbers = list(range(first, first + count))
         order_rows = [{"id": n, "c": customer, "a": address, "now": now, "v": now if verified else None} for n in numbers]
-        sql = ("INSERT INTO orders (id, status, channel, currency, customer_id, billing_address_id, shipping_address_id, "
-               "subtotal_minor, discount_minor, tax_minor, total_minor, placed_at, updated_at, verified_at, verified_by, "
-               "verification_method) VALUES (:id, 'open', 'web', 'EUR', :c, :a, :a, 1000, 0, 190, 1190, :now, :now, :v, "
+        sql = ("INSERT INTO orders (id, status, channel, currency, customer_id, customer_name, billing_address_id, "
+               "shipping_address_id, subtotal_minor, discount_minor, tax_minor, total_minor, placed_at, updated_at, "
+               "verified_at, verified_by, verification_method) VALUES (:id, 'open', 'web', 'EUR', :c, 'Bench Customer', "
+               ":a, :a, 1000, 0, 190, 1190, :now, :now, :v, "
                + ("'bench', 'automatic')" if verified else "NULL, NULL)"))
         _insert_many(connection, sql, order_rows)
         if products:

@@ -15,6 +15,10 @@ from ordercli.services.views import Stamp
 
 target, status, seconds = sys.argv[1], Status(sys.argv[2]), float(sys.argv[3])
 database = Database(target)
+# connect and load everything before signalling, so the window below is all status changes
+with database.read() as connection:
+    pass
+change_status(database, ["1"], status, Stamp(sys.argv[2], "status", datetime.now(timezone.utc)), dry_run=True)
 moved = 0
 print("ready", flush=True)
 sys.stdin.readline()

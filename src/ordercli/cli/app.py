@@ -9,7 +9,7 @@ import typer
 from ordercli import __version__
 from ordercli.cli import database, locations, orders, products, promos, stock
 from ordercli.cli.context import AppContext
-from ordercli.cli.errors import OrderCliGroup
+from ordercli.cli.errors import EXIT_USAGE, OrderCliGroup, fail
 
 HELP = """Order management for the terminal: orders, statuses, stock and documents.
 
@@ -54,6 +54,13 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
+    if db is not None and not db.strip():
+        # An empty --db must not quietly mean the default database. (An empty ORDERCLI_DB
+        # never gets here: like most tools, ordercli takes an empty variable as unset.)
+        source = ctx.get_parameter_source("db")
+        where = "ORDERCLI_DB" if source is not None and source.name == "ENVIRONMENT" else "--db"
+        raise fail(f"{where} is empty: give a SQLite file path or a database URL, "
+                   "or leave it out for the default database", EXIT_USAGE)
     state = AppContext(db_target=db, actor=actor, debug=debug, quiet=quiet)
     ctx.obj = state
     ctx.call_on_close(state.close)

@@ -26,7 +26,7 @@ EXIT_CODES = {
     EXIT_NOT_FOUND: "not found: no such order, product, location or promo code",
     EXIT_REFUSED: "refused by a business rule: illegal transition, insufficient stock, promo used up, duplicate",
     EXIT_INVALID: "invalid data: bad email, phone, country, quantity, price, file",
-    EXIT_UNAVAILABLE: "database busy, unreachable, or of an unknown schema version",
+    EXIT_UNAVAILABLE: "database busy, unreachable, read-only, or of an unknown schema version",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); the transaction was rolled back",
 }
 
@@ -58,7 +58,7 @@ class OrderCliGroup(TyperGroup):
         except OrderCliError as error:
             self._debug_trace(ctx)
             self._flush_notices(ctx)
-            raise fail(str(error), exit_code_for(error)) from None
+            raise fail(_masked(ctx, str(error)), exit_code_for(error)) from None
         except KeyboardInterrupt:
             raise fail("interrupted; nothing was changed", EXIT_INTERRUPTED) from None
         except BrokenPipeError:
@@ -71,7 +71,7 @@ class OrderCliGroup(TyperGroup):
             self._debug_trace(ctx)
             self._flush_notices(ctx)
             raise fail(
-                f"unexpected error: {type(error).__name__}: {error}. Run with --debug for details.",
+                _masked(ctx, f"unexpected error: {type(error).__name__}: {error}. Run with --debug for details."),
                 EXIT_UNEXPECTED,
             ) from None
 
@@ -86,7 +86,21 @@ class OrderCliGroup(TyperGroup):
     def _debug_trace(ctx) -> None:
         app = ctx.obj
         if getattr(app, "debug", False):
-            traceback.print_exc(file=sys.stderr)
+            print(_masked(ctx, traceback.format_exc()), end="", file=sys.stderr)
+
+
+def _masked(ctx, text: str) -> str:
+    """What is printed, with no password of the database URL in it, whichever exception carried it.
+
+    Every message ordercli makes shows the URL only parsed and masked; this also covers the
+    driver's and SQLAlchemy's messages in a --debug traceback (the chain of causes).
+    """
+    target = getattr(ctx.obj, "db_target", None)
+    if not target or "://" not in target:
+        return text
+    from ordercli.db.engine import mask_secrets
+
+    return mask_secrets(text, target)
 
 
 def _silence_stdout() -> None:

@@ -1,16 +1,23 @@
 """Where the data lives, how to connect, and the transactions every command uses.
 
-SQLite is set up for several processes at once: WAL, foreign keys on, a busy timeout,
-synchronous FULL, and write transactions that begin with BEGIN IMMEDIATE so that writers
-queue on the lock instead of failing with "database is locked" or losing updates (a deferred
-transaction that reads and then writes cannot be rescued by the busy timeout). Reads on
-SQLite use the standard library's sqlite3 (a deferred BEGIN: a consistent snapshot in WAL).
+SQLite: every read and write a command makes runs on the standard library's sqlite3 driver.
+It is set up for several processes at once: WAL, foreign keys on, a busy timeout, synchronous
+FULL, and write transactions that begin with BEGIN IMMEDIATE so that writers queue on the lock
+instead of failing with "database is locked" or losing updates (a deferred transaction that
+reads and then writes cannot be rescued by the busy timeout). Reads use a deferred BEGIN: a
+consistent snapshot in WAL. A database whose file or folder cannot be written is read through
+a read-only connection (`_read_only_connection`) and refuses writes with a message that says so.
 
-PostgreSQL runs READ COMMITTED; write services lock the rows they change with SELECT ... FOR
-UPDATE, always in the same order (orders, then products, by id), and `lock_timeout` bounds
-the wait like SQLite's busy timeout does.
+PostgreSQL runs READ COMMITTED through SQLAlchemy and psycopg; write services lock the rows
+they change with SELECT ... FOR UPDATE, always in the same order (orders, then products, by
+id), and `lock_timeout` bounds the wait like SQLite's busy timeout does.
 
-SQLAlchemy is imported only when a write transaction or PostgreSQL needs it.
+SQLAlchemy is imported only for PostgreSQL and for migrations (Alembic, on either backend).
+
+A database URL may hold a password, and no message may show it: `display` renders the parsed
+URL with the password and any `?password=` hidden, the raw URL text never goes into an
+exception, and driver messages (and `--debug` tracebacks, see cli/errors.py) pass through
+`mask_secrets`.
 """
 
 from __future__ import annotations
@@ -22,11 +29,23 @@ import sys
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote, unquote, unquote_plus
 
 from ordercli.db.sql import prepare_sqlite, scalar
-from ordercli.domain.errors import StoreUnavailable
+from ordercli.domain.errors import InvalidData, StoreUnavailable
 
 BUSY_TIMEOUT_SECONDS = 15
+MAX_BUSY_TIMEOUT_SECONDS = 3600
+
+# Schemes of database URLs: a target that starts with one of them and a colon but lacks the
+# "//" is a mistyped URL, not a file name (as a file name it would be printed, password and all).
+_URL_SCHEMES = ("postgresql", "postgres", "sqlite", "mysql", "mariadb", "oracle", "mssql")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
+# Query parameters that libpq reads as secrets.
+_SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
+# A secret at least this long is masked wherever its text appears; a shorter one only where a
+# message quotes it ('a' or "a"): masking every "a" would garble the message and hide nothing.
+_MASK_ANYWHERE_FROM = 4
 
 
 def default_database_path() -> Path:
@@ -36,12 +55,109 @@ def default_database_path() -> Path:
     return user_data_path("ordercli", appauthor=False) / "ordercli.db"
 
 
-def hide_password(text: str) -> str:
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", text)
+def busy_timeout_from_environment() -> float:
+    """Seconds to wait for a lock: ORDERCLI_BUSY_TIMEOUT, else 15."""
+    text = os.environ.get("ORDERCLI_BUSY_TIMEOUT", "").strip()
+    if not text:
+        return BUSY_TIMEOUT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 <= seconds <= MAX_BUSY_TIMEOUT_SECONDS:  # also refuses nan and inf
+        raise InvalidData(f"ORDERCLI_BUSY_TIMEOUT must be a number of seconds from 0 to "
+                          f"{MAX_BUSY_TIMEOUT_SECONDS}, not {text!r}")
+    return seconds
+
+
+# -- database URLs and their secrets ---------------------------------------------------------
+
+
+def redacted(text: str) -> str:
+    """A URL that cannot be parsed, as it is safe to print: its scheme, nothing else."""
+    match = _SCHEME.match(text)
+    return f"{match.group(1)}://***" if match else "***"
+
+
+def parse_url(text: str):
+    """The SQLAlchemy URL of `text`. Refuses, without showing it, a URL that does not parse or
+    whose password would spill into another part: SQLAlchemy (like libpq) ends a password at its
+    first '@', so in `user:p@ss@host` the rest of the password would become the host name."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(text)
+    except Exception:  # noqa: BLE001 - ArgumentError, or ValueError for a port that is no number
+        raise StoreUnavailable(
+            f"not a database URL: {redacted(text)} (not shown in full: it may hold a password)"
+        ) from None
+    spill = re.match(r"[^:]*://[^:/]*:[^@]*@([^?]*)", text) if url.password is not None else None
+    if "@" in (url.host or "") or (spill and "@" in spill.group(1)):
+        raise StoreUnavailable(
+            f"the database URL {redacted(text)} has an '@' in its password or host: write each '@' inside "
+            "a user name, password or database name as %40 (the URL is not shown: it holds a password)"
+        )
+    return url
+
+
+def safe_url(url) -> str:
+    """A parsed URL as it is safe to print: no password, neither after the user name nor in the query."""
+    secret_keys = [key for key in url.query if key.lower() in _SECRET_QUERY_KEYS]
+    text = url.difference_update_query(secret_keys).render_as_string(hide_password=True)
+    if secret_keys:
+        text += ("&" if "?" in text else "?") + "&".join(f"{key}=***" for key in secret_keys)
+    return text
+
+
+def url_secrets(target: str | None) -> list[str]:
+    """Every string in a database location that is, or may be, a password; longest first.
+
+    Generous on purpose: the password as SQLAlchemy reads it, as a parser that ends the user
+    part at the last '@' reads it, the pieces between raw '@'s, and `password=`/`sslpassword=`
+    query values, each also percent-decoded.
+    """
+    if not target or "://" not in target:
+        return []
+    found: set[str] = set()
+    rest = target.split("://", 1)[1]
+    ats = [i for i, char in enumerate(rest) if char == "@"]
+    colon = rest.find(":")
+    if ats and 0 <= colon < ats[0]:
+        for at in ats:
+            candidate = rest[colon + 1:at]
+            found.add(candidate)
+            found.update(candidate.split("@"))
+    for match in re.finditer(r"(?i)(?:^|[?&;])(?:ssl)?password=([^&;]*)", rest):
+        found.add(match.group(1))
+    try:
+        url = parse_url(target)
+    except StoreUnavailable:
+        url = None
+    if url is not None:
+        found.add(url.password or "")
+        for key, value in url.query.items():
+            if key.lower() in _SECRET_QUERY_KEYS:
+                found.update([value] if isinstance(value, str) else value)
+    found |= {unquote(value) for value in found} | {unquote_plus(value) for value in found}
+    return sorted((value for value in found if value), key=len, reverse=True)
+
+
+def mask_secrets(text: str, target: str | None) -> str:
+    """`text` with every password of the database location `target` replaced by ***."""
+    for secret in url_secrets(target):
+        if len(secret) >= _MASK_ANYWHERE_FROM:
+            text = text.replace(secret, "***")
+        else:
+            text = re.sub(rf"(['\"]){re.escape(secret)}\1", r"\1***\1", text)
+    return text
 
 
 def _lower(value):
     return value.lower() if isinstance(value, str) else value
+
+
+def _sqlite_error_name(error: BaseException) -> str:
+    return getattr(error, "sqlite_errorname", None) or ""
 
 
 def known_revisions() -> list[str]:
@@ -54,35 +170,55 @@ class Database:
     """One database, opened lazily; `read()` and `write()` each give one transaction.
 
     `target` is a file path, a `sqlite:///` URL or a PostgreSQL URL (`postgresql://` and
-    `postgres://` get the psycopg driver).
+    `postgres://` get the psycopg driver); None means the default file. `busy_timeout` is how
+    many seconds to wait for a lock (default: ORDERCLI_BUSY_TIMEOUT, else 15).
     """
 
-    def __init__(self, target: str | None = None, *, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
-        self.busy_timeout = busy_timeout
+    def __init__(self, target: str | None = None, *, busy_timeout: float | None = None) -> None:
+        self.busy_timeout = busy_timeout_from_environment() if busy_timeout is None else busy_timeout
         self.notices: list[str] = []
         self._engine = None
         self._raw: sqlite3.Connection | None = None
         self._raw_writer = False
+        self._raw_read_only = False
         self._schema_checked = False
-        target = (target or "").strip() or str(default_database_path())
         self.path: Path | None = None
         self._url_text: str | None = None
+        self._url = None
+        self._default_location = target is None
+        if target is None:
+            target = str(default_database_path())
+        target = target.strip()
+        if not target:
+            raise StoreUnavailable("the database location is empty: give a SQLite file path or a database URL")
         if target.startswith("sqlite:///") and "?" not in target:
             target = target[len("sqlite:///"):]
         if "://" not in target:
+            prefix = target.split(":", 1)[0]
+            if ":" in target and prefix.split("+", 1)[0].lower() in _URL_SCHEMES:
+                raise StoreUnavailable(
+                    f"the database location starts with '{prefix}:' but not '{prefix}://': "
+                    f"write a database URL as {prefix}://user@host/database"
+                )
             if target == ":memory:":
                 raise StoreUnavailable("an in-memory SQLite database would be lost at exit: give a file path")
             self.backend = "sqlite"
             self.path = Path(target).expanduser().absolute()
-        else:
-            self._url_text = target
-            scheme = target.split("://", 1)[0].split("+", 1)[0].lower()
-            if scheme in ("postgresql", "postgres"):
-                self.backend = "postgresql"
-            else:
-                raise StoreUnavailable(
-                    f"unsupported database {hide_password(target)!r}: give a SQLite file path or a postgresql:// URL"
-                )
+            return
+        self._url_text = target
+        scheme = target.split("://", 1)[0].lower()
+        url = parse_url(target)
+        if scheme.split("+", 1)[0] not in ("postgresql", "postgres"):
+            raise StoreUnavailable(
+                f"unsupported database {safe_url(url)}: give a SQLite file path or a postgresql:// URL"
+            )
+        if "+" in scheme and scheme.split("+", 1)[1] != "psycopg":
+            raise StoreUnavailable(
+                f"ordercli reaches PostgreSQL with psycopg (version 3), not {scheme.split('+', 1)[1]}: "
+                f"write postgresql:// or postgresql+psycopg:// in {safe_url(url)}"
+            )
+        self.backend = "postgresql"
+        self._url = url
 
     @property
     def is_sqlite(self) -> bool:
@@ -91,25 +227,18 @@ class Database:
     @property
     def url(self):
         """The SQLAlchemy URL (imports SQLAlchemy)."""
-        from sqlalchemy.engine import URL, make_url
-        from sqlalchemy.exc import ArgumentError
+        from sqlalchemy.engine import URL
 
         if self.is_sqlite:
             return URL.create("sqlite", database=str(self.path))
-        try:
-            url = make_url(self._url_text)
-        except ArgumentError:
-            raise StoreUnavailable(f"not a database URL: {hide_password(self._url_text)}") from None
-        if url.drivername in ("postgresql", "postgres"):
-            url = url.set(drivername="postgresql+psycopg")
-        return url
+        return self._url.set(drivername="postgresql+psycopg")
 
     @property
     def display(self) -> str:
         """The path or URL as it is safe to print: never with a password."""
         if self.is_sqlite:
             return str(self.path)
-        return hide_password(self._url_text)
+        return safe_url(self._url)
 
     # -- connecting ------------------------------------------------------------------------
 
@@ -123,7 +252,8 @@ class Database:
         from sqlalchemy import create_engine
 
         url = self.url
-        timeout_ms = int(self.busy_timeout * 1000)
+        # lock_timeout 0 would mean "wait for ever": the shortest wait is 1 ms.
+        timeout_ms = max(1, int(self.busy_timeout * 1000))
         # Keep any `options` the URL carries (a search_path, say) and add the lock timeout.
         options = " ".join(filter(None, [url.query.get("options"), f"-c lock_timeout={timeout_ms}"]))
         return create_engine(
@@ -163,13 +293,32 @@ class Database:
         cursor.close()
 
     def _create_file_if_missing(self) -> None:
-        """A new database file is readable by its owner only: it holds customer data."""
+        """A new database file is readable by its owner only: it holds customer data.
+
+        Only the database's own folder is made (0700) when it is missing; existing folders are
+        left alone. A missing folder above it means a mistyped path and is refused, except on
+        the way to the default location, whose missing folders are made 0700 as the XDG base
+        directory spec asks.
+        """
         path = self.path
         if path.exists():
             return
+        missing = []
+        folder = path.parent
+        while not folder.exists() and folder != folder.parent:
+            missing.append(folder)
+            folder = folder.parent
+        if len(missing) > 1 and not self._default_location:
+            raise StoreUnavailable(
+                f"cannot create the database {path}: the folder {missing[-1]} does not exist "
+                "(ordercli makes only the database's own folder)"
+            )
         try:
-            if not path.parent.exists():
-                path.parent.mkdir(mode=0o700, parents=True)
+            for folder in reversed(missing):
+                try:
+                    os.mkdir(folder, 0o700)
+                except FileExistsError:
+                    pass
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
             os.close(fd)
         except FileExistsError:
@@ -177,6 +326,39 @@ class Database:
         except OSError as error:
             raise StoreUnavailable(f"cannot create the database {path}: {error.strerror}") from None
         self.notices.append(f"created a new database at {path}")
+
+    def _make_private(self) -> None:
+        """An existing empty file about to become a database: owner-only, like a new one."""
+        try:
+            status = self.path.stat()
+        except OSError:
+            return
+        if status.st_mode & 0o077 and status.st_uid == os.geteuid():
+            os.chmod(self.path, 0o600)
+            self.notices.append(f"made {self.path} readable by its owner only (mode 0600): it holds customer data")
+
+    def read_only_reason(self) -> str | None:
+        """Why SQLite cannot write this database here, or None when it can."""
+        path, folder = self.path, self.path.parent
+        try:
+            if os.statvfs(folder).f_flag & os.ST_RDONLY:
+                return "it is on a read-only file system"
+        except OSError:
+            pass
+        if path.exists() and not os.access(path, os.W_OK):
+            return "the database file is read-only"
+        if folder.exists() and not os.access(folder, os.W_OK | os.X_OK):
+            return f"its folder {folder} is read-only (SQLite writes its -wal and -shm files beside the database)"
+        # SQLite makes its -wal and -shm files with the database file's mode: a reader of a
+        # read-only file leaves them read-only behind it.
+        stuck = [side for side in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"))
+                 if side.exists() and not os.access(side, os.W_OK)]
+        if stuck:
+            names = " and ".join(side.name for side in stuck)
+            return (f"{names} {'is' if len(stuck) == 1 else 'are'} read-only (left by a reader while the database "
+                    f"file was read-only): remove {'it' if len(stuck) == 1 else 'them'} when no process has the "
+                    "database open")
+        return None
 
     # -- transactions ----------------------------------------------------------------------
 
@@ -220,7 +402,7 @@ class Database:
     @contextmanager
     def _sqlite_transaction(self, begin: str, *, writer: bool = False):
         """A transaction on the standard library driver; the connection is kept for the next one."""
-        with self._translate_errors():
+        with self._translate_errors(writing=writer):
             connection = self._sqlite_connection(writer)
             connection.execute(begin)
             try:
@@ -232,51 +414,126 @@ class Database:
             connection.execute("COMMIT")
 
     def _sqlite_connection(self, writer: bool) -> sqlite3.Connection:
+        if self._raw is not None and writer and self._raw_read_only:
+            self._raw.close()  # a read-only connection cannot write: try a writable one
+            self._raw = None
         if self._raw is None:
-            connection = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+            read_only = not writer and self.read_only_reason() is not None
+            if read_only:
+                connection = self._read_only_connection()
+            else:
+                connection = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
             prepare_sqlite(connection)
             self._configure_sqlite(connection, writer=False)
-            self._raw, self._raw_writer = connection, False
+            self._raw, self._raw_writer, self._raw_read_only = connection, False, read_only
         if writer and not self._raw_writer:
             self._configure_sqlite(self._raw, writer=True)
             self._raw_writer = True
         return self._raw
 
+    def _read_only_connection(self) -> sqlite3.Connection:
+        """A connection that never writes, for a database whose file or folder cannot be written.
+
+        `mode=ro` reads a WAL database as long as its -wal and -shm files exist or can be made
+        (sqlite.org/wal.html, "Read-Only Databases"). Where they cannot (a read-only folder or
+        file system, after the last writer closed the database and removed them), `immutable=1`
+        reads the file alone; that is exact only when no -wal file holds changes the database
+        file lacks, so with such a file it refuses rather than show old data.
+        """
+        uri = "file:" + quote(str(self.path)) + "?mode=ro"
+        connection = sqlite3.connect(uri, uri=True, timeout=self.busy_timeout, isolation_level=None)
+        try:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return connection
+        except sqlite3.OperationalError as error:
+            connection.close()
+            if not _sqlite_error_name(error).startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY")):
+                raise
+        wal = self.path.with_name(self.path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise StoreUnavailable(
+                f"cannot read the database {self.path}: {self.read_only_reason()}, and its -wal file holds "
+                "changes not yet in the database file, which SQLite reads only where it can write; open it "
+                "once where it can be written"
+            )
+        return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=self.busy_timeout, isolation_level=None)
+
     @contextmanager
-    def _translate_errors(self):
+    def _translate_errors(self, *, writing: bool = False):
+        """Driver errors that mean "not now" or "not here" become StoreUnavailable (exit 6).
+
+        Every statement path ends here: SQLAlchemy's wrapped errors, and the raw driver errors
+        of statements run on the driver's own cursor (sql.tuples, executemany), which SQLAlchemy
+        never sees.
+        """
         try:
             yield
-        except sqlite3.OperationalError as error:
-            raise self._unavailable(str(error)) from error
-        except sqlite3.DatabaseError as error:
-            if "not a database" in str(error) or "malformed" in str(error):
-                raise StoreUnavailable(f"{self.display} is not a usable SQLite database: {error}") from error
-            raise
         except Exception as error:
-            if "sqlalchemy" not in sys.modules:
-                raise  # not a database error: SQLAlchemy never ran
-            from sqlalchemy.exc import DBAPIError, OperationalError
+            translated = self._translate(error, writing)
+            if translated is None:
+                raise
+            raise translated from error
 
-            if isinstance(error, OperationalError) or (
-                isinstance(error, DBAPIError) and error.connection_invalidated
-            ):
-                raise self._unavailable(str(getattr(error, "orig", error))) from error
-            raise
+    def _translate(self, error: Exception, writing: bool) -> StoreUnavailable | None:
+        original, invalidated = error, False
+        if "sqlalchemy" in sys.modules:
+            from sqlalchemy.exc import DBAPIError
+
+            if isinstance(error, DBAPIError):
+                original, invalidated = error.orig, error.connection_invalidated
+        if isinstance(original, sqlite3.Error):
+            return self._sqlite_problem(original, writing)
+        psycopg = sys.modules.get("psycopg")
+        if psycopg is None or not isinstance(original, psycopg.Error):
+            return None
+        return self._postgresql_problem(original, invalidated or isinstance(original, psycopg.OperationalError))
+
+    def _sqlite_problem(self, error: sqlite3.Error, writing: bool) -> StoreUnavailable | None:
+        name = _sqlite_error_name(error)
+        message = str(error)
+        if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in message:
+            return self._busy()
+        if writing and (name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN")) or "readonly database" in message):
+            reason = self.read_only_reason()
+            if reason:
+                return StoreUnavailable(f"cannot write to the database {self.path}: {reason}; nothing was changed")
+        if name == "SQLITE_NOTADB" or name.startswith("SQLITE_CORRUPT") or (
+                "not a database" in message or "malformed" in message):
+            return StoreUnavailable(f"{self.display} is not a usable SQLite database: {message}")
+        if name == "SQLITE_FULL":
+            return StoreUnavailable(f"the disk of the database {self.path} is full; nothing was changed")
+        if isinstance(error, sqlite3.OperationalError):
+            return self._unavailable(message)
+        return None
+
+    def _postgresql_problem(self, error, connection_problem: bool) -> StoreUnavailable | None:
+        state = getattr(error, "sqlstate", None) or ""
+        if state == "55P03":  # lock_not_available: lock_timeout passed
+            return self._busy()
+        if state == "40P01":
+            return StoreUnavailable("the database broke a deadlock with another process; nothing was changed, "
+                                    "try again")
+        if state == "40001":
+            return StoreUnavailable("the database could not serialize this change with another made at the same "
+                                    "time; nothing was changed, try again")
+        if state == "57014":
+            return StoreUnavailable("the database canceled the statement (a statement timeout, or an "
+                                    "administrator); nothing was changed")
+        if state == "25006":
+            return StoreUnavailable(f"the database {self.display} is read-only (a standby server, or "
+                                    "read-only transactions by default); nothing was changed")
+        if connection_problem or state[:2] in ("08", "53", "57", "58", "XX") or state == "42501":
+            return self._unavailable(str(error))
+        return None
+
+    def _busy(self) -> StoreUnavailable:
+        return StoreUnavailable(
+            f"the database is busy: another process held its lock for more than "
+            f"{self.busy_timeout:g} s; nothing was changed, try again"
+        )
 
     def _unavailable(self, message: str) -> StoreUnavailable:
-        message = (message.strip().splitlines() or [""])[0]
-        lowered = message.lower()
-        if "locked" in lowered or "lock timeout" in lowered or "could not obtain lock" in lowered:
-            return StoreUnavailable(
-                f"the database is busy: another ordercli held its lock for more than "
-                f"{self.busy_timeout:g} s; nothing was changed, try again"
-            )
-        if "deadlock" in lowered:
-            return StoreUnavailable("the database broke a deadlock; nothing was changed, try again")
-        if self._url_text:
-            password = re.search(r"://[^:/@]*:([^@]*)@", self._url_text)
-            if password and password.group(1):
-                message = message.replace(password.group(1), "***")
+        message = mask_secrets((message.strip().splitlines() or [""])[0], self._url_text)
         return StoreUnavailable(f"cannot use the database {self.display}: {message}")
 
     # -- schema ----------------------------------------------------------------------------
@@ -318,9 +575,19 @@ class Database:
                     f"the database schema ({current}) is newer than this ordercli knows "
                     f"(up to {known[-1]}): upgrade ordercli"
                 )
+            reason = self.read_only_reason() if self.is_sqlite else None
+            if reason and current is None:
+                raise StoreUnavailable(f"cannot set up the database {self.path}: {reason}; nothing was changed")
+            if reason:
+                raise StoreUnavailable(
+                    f"the database {self.path} has schema {current} and this ordercli needs {known[-1]}: it must be "
+                    f"upgraded before use, but {reason}; run `ordercli db upgrade` where it can be written"
+                )
+            if self.is_sqlite and current is None:
+                self._make_private()
             from ordercli.db.migrate import upgrade
 
-            with self._translate_errors():
+            with self._translate_errors(writing=True):
                 before, after = upgrade(self)
             if before is None and not self.is_sqlite:
                 self.notices.append(f"set up a new ordercli schema in {self.display}")

@@ -1,10 +1,12 @@
 """Run hand-written SQL on either kind of connection ordercli opens.
 
-Reads on SQLite use the standard library's sqlite3 directly: loading SQLAlchemy costs more
-than everything else `ordercli show` does (see bench/startup.py). Writes, and everything on
-PostgreSQL, use SQLAlchemy connections. The same SQL text runs on both through this module:
-`:name` parameters, `IN :names` for lists, datetimes stored as UTC the way SQLAlchemy stores
-them on SQLite, and rows whose columns read as attributes.
+On SQLite, reads and writes alike use the standard library's sqlite3 directly: loading
+SQLAlchemy costs more than everything else `ordercli show` does (see bench/startup.py).
+PostgreSQL, and migrations on either backend, use SQLAlchemy connections. The same SQL text
+runs on both through this module: `:name` parameters, `IN :names` for lists, datetimes stored
+as UTC the way SQLAlchemy stores them on SQLite, and rows whose columns read as attributes.
+Driver errors are not handled here: Database's transactions (db/engine.py) translate them,
+also those of statements run on the driver's own cursor (`tuples`), which SQLAlchemy never sees.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ class Cli:
         self.target = target
         self.tmp_path = tmp_path
 
-    def __call__(self, *args: str, input: str | None = None, env: dict | None = None) -> Outcome:
+    def __call__(self, *args: str, input: str | bytes | None = None, env: dict | None = None) -> Outcome:
         from typer.testing import CliRunner
 
         from ordercli.cli.app import app

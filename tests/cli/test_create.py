@@ -119,7 +119,7 @@ BAD = [
     (["--line", "A B:1@1:x"], "SKU 'A B' is not valid"),
     (["--channel", "fax"], "channel 'fax' is not one of web, mobile, phone, store, marketplace, other"),
     (["--delivery", "drone"], "delivery method 'drone' is not one of ship, pickup, hand_over"),
-    (["--name", "Eve\x1b[2J"], "customer name contains control characters"),
+    (["--name", "Eve\x1b[2J"], "customer name contains a control character (U+001B)"),
 ]
 
 

@@ -127,9 +127,9 @@ def test_a_closed_pipe_is_not_an_error(shop):
     database = shop.database()
     with database.write() as connection:  # 600 copies of order 1: more output than a pipe holds
         for _ in range(600):
-            execute(connection, "INSERT INTO orders (status, channel, currency, customer_id, billing_address_id, "
+            execute(connection, "INSERT INTO orders (status, channel, currency, customer_id, customer_name, billing_address_id, "
                                 "shipping_address_id, subtotal_minor, discount_minor, tax_minor, total_minor, placed_at, "
-                                "updated_at) SELECT status, channel, currency, customer_id, billing_address_id, "
+                                "updated_at) SELECT status, channel, currency, customer_id, customer_name, billing_address_id, "
                                 "shipping_address_id, subtotal_minor, discount_minor, tax_minor, total_minor, placed_at, "
                                 "updated_at FROM orders WHERE id = 1")
     database.dispose()

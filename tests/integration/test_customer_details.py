@@ -47,12 +47,15 @@ def test_a_returning_customer_whose_details_differ_is_told_and_kept_in_the_histo
     assert [e["event"] for e in cli.json("history", "3")] == ["created"]
 
 
-def test_an_order_without_a_phone_keeps_none_while_the_customer_keeps_the_known_phone(cli):
+def test_an_order_given_without_a_phone_keeps_the_phone_the_customer_is_known_by(cli):
     assert cli("create", "--no-input", *ALICE, *FEE).exit_code == 0
     no_phone = ["--name", "Alice Original", "--email", "shared@example.com", "--address", "Alice St 1",
                 "--city", "Berlin", "--country", "DE"]
     outcome = cli("create", "--no-input", *no_phone, *FEE)
     assert outcome.exit_code == 0 and "returning customer" not in outcome.stderr
-    assert cli.json("show", "2")["customer"]["phone"] is None
-    assert cli.json("show", "1")["customer"]["phone"] == "+49301234567"
-    assert query(cli, "SELECT phone FROM customers")[0].phone == "+49301234567"
+    assert cli.json("show", "2")["customer"]["phone"] == "+49301234567"
+    # a new phone later changes neither earlier order
+    assert cli("create", "--no-input", *ALICE[:4], "--phone", "+49 30 7654321", *ALICE[6:], *FEE).exit_code == 0
+    assert [cli.json("show", str(n))["customer"]["phone"] for n in (1, 2, 3)] == [
+        "+49301234567", "+49301234567", "+49307654321"]
+    assert query(cli, "SELECT phone FROM customers")[0].phone == "+49307654321"

@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 
 import typer
 
+ACTOR_SOURCE = "--actor (or ORDERCLI_ACTOR)"
+
 
 @dataclass
 class AppContext:
@@ -17,6 +19,14 @@ class AppContext:
     debug: bool = False
     quiet: bool = False
     _database: object = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        # A name given with --actor or ORDERCLI_ACTOR is refused at once, whatever the command:
+        # it is replayed by `history` and `stock history`, so it must be text a person can read.
+        if self.actor is not None:
+            from ordercli.domain.validation import normalize_actor
+
+            self.actor = normalize_actor(self.actor, ACTOR_SOURCE)
 
     def database(self):
         """The database, opened on first use (so `--help` never loads SQLAlchemy)."""
@@ -32,12 +42,21 @@ class AppContext:
         return Stamp(actor=self.who(), command=command, at=datetime.now(timezone.utc))
 
     def who(self) -> str:
+        """The actor written to history: --actor, ORDERCLI_ACTOR, else the OS user name (which
+        comes from LOGNAME or USER when they are set, so it is checked the same way)."""
         if self.actor:
             return self.actor
         try:
-            return getpass.getuser()
+            user = getpass.getuser()
         except Exception:  # noqa: BLE001 - no user name in the environment
             return "unknown"
+        from ordercli.domain.errors import InvalidData
+        from ordercli.domain.validation import normalize_actor
+
+        try:
+            return normalize_actor(user, "the OS user name")
+        except InvalidData as error:
+            raise InvalidData(f"{error}; name the actor with {ACTOR_SOURCE}") from None
 
     def say(self, message: str) -> None:
         """A message for people, on stderr; silenced by --quiet."""

@@ -32,23 +32,13 @@ FLAG_FOR_FIELD = {
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (a stable shape for scripts).")]
 
 
-def read_text(path: Path) -> str:
-    """A file's text, or stdin for '-'; a missing or unreadable file is invalid input (exit 5)."""
-    try:
-        if str(path) == "-":
-            return sys.stdin.read()
-        return path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise InvalidData(f"cannot read {path}: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise InvalidData(f"{'stdin' if str(path) == '-' else path} is not UTF-8 text") from None
-
-
 def parse_line_spec(spec: str) -> LineRequest:
     """SKU:QTY[@PRICE][:DESCRIPTION], e.g. CHAI:2, CHAI:2@17.50, GIFTWRAP:1@2.50:Gift wrapping."""
     sku, sep, rest = spec.partition(":")
     if not sep or not sku.strip() or not rest.strip():
-        raise InvalidData(f"line {spec!r} must look like SKU:QTY[@PRICE][:DESCRIPTION]")
+        from ordercli.domain.validation import shown
+
+        raise InvalidData(f"line {shown(spec)} must look like SKU:QTY[@PRICE][:DESCRIPTION]")
     amount, _, description = rest.partition(":")
     quantity, _, price = amount.partition("@")
     return LineRequest(sku=sku.strip(), quantity=quantity.strip(), unit_price=price.strip() or None,
@@ -135,6 +125,7 @@ def create(
         if flags_given:
             raise fail("give the order either as --from-file or as options, not both", EXIT_USAGE)
         from ordercli.io.order_json import parse_order_json
+        from ordercli.io.text_input import read_text
 
         request = parse_order_json(read_text(from_file))
         if currency and not request.currency:
@@ -326,27 +317,17 @@ def verify(
 
 def _order_inputs(orders: list[str], from_file: Path | None):
     """Order numbers from the arguments, '-' (stdin) and --from-file, streamed line by line."""
-    try:
-        yield from _raw_order_inputs(orders, from_file)
-    except UnicodeDecodeError:
-        raise InvalidData("the order numbers are not UTF-8 text") from None
+    from ordercli.io.text_input import open_text
 
-
-def _raw_order_inputs(orders: list[str], from_file: Path | None):
     for item in orders:
         if item == "-":
-            yield from sys.stdin
+            with open_text("-") as stream:
+                yield from stream
         else:
             yield item
     if from_file is not None:
-        if str(from_file) == "-":
-            yield from sys.stdin
-            return
-        try:
-            with open(from_file, encoding="utf-8") as handle:
-                yield from handle
-        except OSError as error:
-            raise InvalidData(f"cannot read {from_file}: {error.strerror}") from None
+        with open_text(from_file) as stream:
+            yield from stream
 
 
 @app.command()

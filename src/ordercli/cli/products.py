@@ -70,8 +70,14 @@ def default_currency() -> str:
 
 
 def _fields(sku, *, name=None, price=None, currency=None, tax_rate=None, kind=None, gtin=None, active=None):
+    from ordercli.domain.errors import InvalidData
     from ordercli.services.catalog import validate_product
 
+    given = {"--name": name, "--price": price, "--currency": currency, "--tax-rate": tax_rate, "--kind": kind,
+             "--gtin": gtin}
+    empty = [flag for flag, value in given.items() if value is not None and not value.strip()]
+    if empty:
+        raise InvalidData(f"{', '.join(empty)} given empty: give a value or leave the option out")
     return validate_product(sku, name=name, price=price, currency=currency, tax_rate=tax_rate, kind=kind, gtin=gtin,
                             active=active)
 
@@ -132,14 +138,15 @@ def update(
     from ordercli.services.catalog import update_product
 
     state = app_context(ctx)
-    product = update_product(state.database(), _fields(sku, name=name, price=price, currency=currency,
-                                                       tax_rate=tax_rate, kind=kind, gtin=gtin, active=active),
-                             state.stamp("product update"))
+    product, changed = update_product(state.database(), _fields(sku, name=name, price=price, currency=currency,
+                                                                tax_rate=tax_rate, kind=kind, gtin=gtin, active=active),
+                                      state.stamp("product update"))
     if json_out:
         from ordercli.cli.output import print_json
 
         print_json(product_json(product))
-    state.say(f"updated product {product.sku}")
+    state.say(f"updated product {product.sku}" if changed else
+              f"product {product.sku} unchanged: it already has those values")
 
 
 @app.command("list")
@@ -220,25 +227,18 @@ def import_(
     Example: ordercli product import examples/products.csv
     """
     from ordercli.domain.errors import InvalidData
+    from ordercli.io.text_input import open_text
     from ordercli.services.catalog import import_products
 
     state = app_context(ctx)
     try:
-        stream = sys.stdin if str(file) == "-" else open(file, encoding="utf-8-sig", newline="")
-    except OSError as error:
-        raise InvalidData(f"cannot read {file}: {error.strerror}") from None
-    try:
-        result = import_products(state.database(), stream, state.stamp("product import"), dry_run=dry_run,
-                                 default_currency=default_currency())
-    except UnicodeDecodeError:
-        raise InvalidData(f"{file} is not UTF-8 text") from None
+        with open_text(file) as stream:
+            result = import_products(state.database(), stream, state.stamp("product import"), dry_run=dry_run,
+                                     default_currency=default_currency())
     except InvalidData as error:
         for problem in error.problems[1:]:
             print(f"ordercli: {problem}", file=sys.stderr)
         raise InvalidData(error.problems[0]) from None
-    finally:
-        if stream is not sys.stdin:
-            stream.close()
     verb = "would add" if dry_run else "added"
     state.say(f"{verb} {result.added} and {'would update' if dry_run else 'updated'} {result.updated} product(s)"
               + ("; nothing changed (dry run)" if dry_run else ""))

@@ -36,7 +36,7 @@ def add(
     currency: Annotated[str, typer.Option(envvar="ORDERCLI_CURRENCY", help="Currency of --amount.")] = "EUR",
     valid_from: Annotated[str | None, typer.Option(help="First valid moment: a date (UTC midnight) or ISO time.")] = None,
     valid_until: Annotated[str | None, typer.Option(help="Last valid day or moment; a date includes that whole day.")] = None,
-    max_uses: Annotated[int | None, typer.Option(help="How many orders may use it in all.")] = None,
+    max_uses: Annotated[str | None, typer.Option(metavar="N", help="How many orders may use it in all.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the new code as JSON.")] = False,
 ) -> None:
     """Add a promo code: a percent or an amount off, optionally limited in time and uses.
@@ -45,6 +45,7 @@ def add(
     """
     from datetime import datetime, timezone
 
+    from ordercli.domain.promos import parse_max_uses
     from ordercli.domain.times import parse_last_moment, parse_when
     from ordercli.services.promos import add_promo
 
@@ -54,7 +55,7 @@ def add(
         state.database(), code, state.stamp("promo add"), percent=percent, amount=amount, currency=currency,
         valid_from=parse_when(valid_from, now) if valid_from else None,
         valid_until=parse_last_moment(valid_until, now) if valid_until else None,
-        max_uses=max_uses,
+        max_uses=parse_max_uses(max_uses),
     )
     if json_out:
         from ordercli.cli.output import print_json

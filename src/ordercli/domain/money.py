@@ -7,11 +7,13 @@ Order totals are sums of already-rounded line amounts, so a document always adds
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from ordercli.domain.errors import InvalidData
+from ordercli.domain.validation import shown
 
 ROUNDING = ROUND_HALF_UP
 
@@ -38,8 +40,8 @@ def currency_exponent(code: str) -> int:
 def normalize_currency(text: str) -> str:
     """Upper-case, check against ISO 4217, and return the code."""
     code = (text or "").strip().upper()
-    if len(code) != 3 or not code.isalpha():
-        raise InvalidData(f"unknown currency {text!r} (use an ISO 4217 code such as EUR)")
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise InvalidData(f"unknown currency {shown(text)} (use an ISO 4217 code such as EUR)")
     currency_exponent(code)
     return code
 
@@ -103,18 +105,28 @@ def apply_rate(minor: int, rate: Decimal) -> int:
     return round_minor(Decimal(minor) * rate)
 
 
+# A plain decimal in ASCII digits: Decimal() alone would also read "٣.00" (Arabic-Indic
+# digits), "1_000" and exponents.
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+_SPECIAL_DECIMALS = {"nan", "snan", "inf", "infinity"}
+# Longer than any amount, rate or discount ordercli can hold (one billion with three decimals
+# is 14 characters); anything longer is refused before it is parsed.
+MAX_NUMBER_LENGTH = 40
+
+
 def parse_decimal(text: str, what: str) -> Decimal:
-    """A finite, plain decimal number from text; refuses NaN, Infinity and exponents."""
+    """A finite, plain decimal number in ASCII digits; refuses NaN, Infinity and exponents."""
     raw = str(text).strip()
-    try:
-        value = Decimal(raw)
-    except (InvalidOperation, ValueError):
-        raise InvalidData(f"{what} {text!r} is not a number") from None
-    if not value.is_finite():
+    if len(raw) > MAX_NUMBER_LENGTH:
+        raise InvalidData(f"{what} {shown(text)} is too long for a number (at most {MAX_NUMBER_LENGTH} characters)")
+    if _PLAIN_DECIMAL.fullmatch(raw):
+        return Decimal(raw)
+    if raw.lower().lstrip("+-") in _SPECIAL_DECIMALS:
         raise InvalidData(f"{what} {text!r} is not a finite number")
-    if "e" in raw.lower():
+    mantissa, e, exponent = raw.lower().partition("e")
+    if e and _PLAIN_DECIMAL.fullmatch(mantissa) and re.fullmatch(r"[+-]?[0-9]+", exponent):
         raise InvalidData(f"{what} {text!r}: write the number without an exponent")
-    return value
+    raise InvalidData(f"{what} {shown(text)} is not a number (write it with the digits 0-9 and a '.')")
 
 
 def parse_amount(text: str, what: str = "price") -> Decimal:

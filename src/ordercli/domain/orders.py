@@ -15,6 +15,7 @@ from ordercli.domain.validation import (
     normalize_phone,
     normalize_sku,
     parse_quantity,
+    shown,
 )
 
 CHANNELS = ("web", "mobile", "phone", "store", "marketplace", "other")
@@ -186,13 +187,13 @@ def _line(request: LineRequest, index: int, currency: str | None, problems: Prob
     if not _blank(request.kind):
         kind = str(request.kind).strip().lower()
         if kind not in PRODUCT_KINDS:
-            problems.add(f"{where}kind {request.kind!r} is not one of {', '.join(PRODUCT_KINDS)}")
+            problems.add(f"{where}kind {shown(request.kind)} is not one of {', '.join(PRODUCT_KINDS)}")
     method = None
     if not _blank(request.delivery_method):
         method = str(request.delivery_method).strip().lower().replace("-", "_")
         if method not in ALL_DELIVERY_METHODS:
             problems.add(
-                f"{where}delivery method {request.delivery_method!r} is not one of "
+                f"{where}delivery method {shown(request.delivery_method)} is not one of "
                 f"{', '.join(ALL_DELIVERY_METHODS)}"
             )
     if len(problems.items) > count:
@@ -220,16 +221,16 @@ def validate_order(request: OrderRequest, default_currency: str) -> ValidOrder:
         phone = problems.check(normalize_phone, request.phone, billing.country if billing else None)
     channel = (request.channel or "other").strip().lower()
     if channel not in CHANNELS:
-        problems.add(f"channel {request.channel!r} is not one of {', '.join(CHANNELS)}")
+        problems.add(f"channel {shown(request.channel)} is not one of {', '.join(CHANNELS)}")
     channel_ref = problems.check(clean_text, request.channel_ref, "channel reference", max_length=100)
     promo = problems.check(clean_text, request.promo, "promo code", max_length=40)
-    note = problems.check(clean_text, request.note, "note", max_length=2000)
+    note = problems.check(clean_text, request.note, "note", max_length=2000, multiline=True)
     method = None
     if not _blank(request.delivery_method):
         method = request.delivery_method.strip().lower().replace("-", "_")
         if method not in DELIVERY_METHODS["physical"]:
             problems.add(
-                f"delivery method {request.delivery_method!r} is not one of "
+                f"delivery method {shown(request.delivery_method)} is not one of "
                 f"{', '.join(DELIVERY_METHODS['physical'])}"
             )
     if len(request.lines) > MAX_LINES:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from ordercli.domain.errors import InvalidData, Refused
 from ordercli.domain.pricing import Discount
+from ordercli.domain.validation import shown
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,39}$")
 MAX_USES = 1_000_000_000  # fits the INTEGER column on every backend
@@ -30,13 +31,27 @@ class PromoTerms:
 
 
 def normalize_code(text: str) -> str:
-    """Promo codes are case-insensitive: stored and compared upper-case."""
-    code = (text or "").strip().upper()
-    if not CODE_PATTERN.match(code):
+    """Promo codes are case-insensitive: stored and compared upper-case (ASCII only, so that
+    no other letter upper-cases into one: the ligature 'ﬀ' would become 'FF')."""
+    code = (text or "").strip()
+    code = code.upper() if code.isascii() else ""
+    if not CODE_PATTERN.fullmatch(code):
         raise InvalidData(
-            f"promo code {text!r} is not valid (letters, digits, - and _, at most 40 characters)"
+            f"promo code {shown(text)} is not valid (letters, digits, - and _, at most 40 characters)"
         )
     return code
+
+
+def parse_max_uses(text: str | None) -> int | None:
+    """--max-uses as a whole number written in ASCII digits; None means no limit."""
+    if text is None:
+        return None
+    raw = text.strip()
+    if not re.fullmatch(r"[+-]?[0-9]+", raw):
+        raise InvalidData(f"--max-uses {shown(text)} is not a whole number")
+    if len(raw.lstrip("+-").lstrip("0")) > len(str(MAX_USES)):  # int() of thousands of digits fails
+        raise InvalidData(f"--max-uses must be from 1 to {MAX_USES:,}")
+    return int(raw)
 
 
 def check_new_promo(percent_bp: int | None, amount_minor: int | None, valid_from: datetime | None,

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ordercli.domain.errors import InsufficientStock, InvalidData
+from ordercli.domain.validation import shown
 
 LOCATION_KINDS = ("warehouse", "store")
 MOVEMENT_KINDS = ("received", "adjusted", "transferred", "reserved", "released", "shipped", "returned")
@@ -25,10 +26,11 @@ _LOCATION_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 def normalize_location_name(text: str) -> str:
     """Location names are identifiers: lower case letters, digits, '.', '_' and '-'."""
-    name = (text or "").strip().lower()
-    if not _LOCATION_NAME.match(name):
+    name = (text or "").strip()
+    name = name.lower() if name.isascii() else ""  # the Kelvin sign would lower-case into 'k'
+    if not _LOCATION_NAME.fullmatch(name):
         raise InvalidData(
-            f"location name {text!r} is not valid (letters, digits, '.', '_' and '-', at most 64)"
+            f"location name {shown(text)} is not valid (letters, digits, '.', '_' and '-', at most 64)"
         )
     return name
 

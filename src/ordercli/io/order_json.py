@@ -2,7 +2,8 @@
 
 Numbers are kept as the text they were written as (never a float: exact, and an exponent
 such as 1e2 is refused like on the command line); text fields must be JSON strings; unknown
-keys are refused so that a typo ("qty") is an error rather than a silently empty field.
+keys are refused so that a typo ("qty") is an error rather than a silently empty field, and
+a key given twice is refused rather than silently keeping the last value.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 from ordercli.domain.errors import InvalidData
 from ordercli.domain.orders import AddressRequest, LineRequest, OrderRequest
+from ordercli.domain.validation import named
 
 ORDER_KEYS = {"channel", "channel_ref", "currency", "promo", "note", "delivery_method", "backorder",
               "customer", "billing_address", "shipping_address", "lines"}
@@ -25,8 +27,11 @@ def _object(value, where: str, keys: set[str], problems: list[str]) -> dict:
     if not isinstance(value, dict):
         problems.append(f"{where} must be an object")
         return {}
-    for key in sorted(set(value) - keys):
-        problems.append(f"unknown field {where}.{key}" if where else f"unknown field {key}")
+    unknown = sorted(set(value) - keys)
+    for key in unknown[:5]:
+        problems.append(f"unknown field {where}.{named(key)}" if where else f"unknown field {named(key)}")
+    if len(unknown) > 5:
+        problems.append(f"and {len(unknown) - 5:,} more unknown fields" + (f" in {where}" if where else ""))
     return value
 
 
@@ -50,12 +55,26 @@ def _text(value, where: str, problems: list[str]):
     return None
 
 
+def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object; a key given twice is refused (json would silently keep the last one)."""
+    data = {}
+    for key, value in pairs:
+        if key in data:
+            name = key if len(key) <= 40 else key[:40] + "..."
+            raise InvalidData(f"the order file has the key {json.dumps(name)} twice in one object")
+        data[key] = value
+    return data
+
+
 def parse_order_json(text: str) -> OrderRequest:
     """An OrderRequest from JSON text; every structural problem is listed at once."""
     try:
-        data = json.loads(text, parse_float=JsonNumber, parse_int=JsonNumber)
+        data = json.loads(text, parse_float=JsonNumber, parse_int=JsonNumber,
+                          object_pairs_hook=_refuse_duplicate_keys)
     except json.JSONDecodeError as error:
         raise InvalidData(f"the order file is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
+    except RecursionError:
+        raise InvalidData("the order file is nested too deeply to be an order") from None
     problems: list[str] = []
     if not isinstance(data, dict):
         raise InvalidData("the order file must hold one JSON object")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
@@ -11,7 +12,7 @@ from ordercli.db.sql import as_utc, dialect_of, execute, first, is_unique_violat
 from ordercli.domain.errors import InvalidData, NotFound, Refused
 from ordercli.domain.money import Money, normalize_currency, parse_amount, parse_money, parse_percent
 from ordercli.domain.orders import PRODUCT_KINDS
-from ordercli.domain.validation import Problems, clean_text, normalize_gtin, normalize_sku
+from ordercli.domain.validation import Problems, clean_text, named, normalize_gtin, normalize_sku, shown
 from ordercli.io.csv import unguard_cell
 from ordercli.services.stock import LevelView, StockTotals
 from ordercli.services.views import Stamp
@@ -55,7 +56,7 @@ class ProductFields:
 def _kind(value: str) -> str:
     kind = value.strip().lower()
     if kind not in PRODUCT_KINDS:
-        raise InvalidData(f"kind {value!r} is not one of {', '.join(PRODUCT_KINDS)}")
+        raise InvalidData(f"kind {shown(value)} is not one of {', '.join(PRODUCT_KINDS)}")
     return kind
 
 
@@ -65,7 +66,7 @@ def validate_product(sku: str, *, name: str | None = None, price: str | None = N
     """Every field that is given, checked and normalized; all problems in one error."""
     problems = Problems()
     code = problems.check(normalize_sku, sku)
-    clean_name = problems.check(clean_text, name, "name", max_length=200) if name is not None else None
+    clean_name = problems.check(clean_text, name, "name", required=True) if name is not None else None
     cur = problems.check(normalize_currency, currency) if currency not in (None, "") else None
     if price not in (None, ""):
         problems.check(parse_amount, price, "price")  # its decimals once its currency is known
@@ -117,9 +118,11 @@ def add_product(db, fields: ProductFields, stamp: Stamp, *, default_currency: st
         return _load(connection, fields.sku)
 
 
-def update_product(db, fields: ProductFields, stamp: Stamp) -> ProductView:
+def update_product(db, fields: ProductFields, stamp: Stamp) -> tuple[ProductView, bool]:
     """Change what is given; a product with stock or promises cannot stop being physical. A
-    new price without a currency is in the product's own currency."""
+    new price without a currency is in the product's own currency. Returns the product and
+    whether anything changed (values equal to the current ones change nothing, not even
+    updated_at)."""
     with db.write() as connection:
         lock = "" if dialect_of(connection) == "sqlite" else " FOR NO KEY UPDATE"
         current = first(connection, f"SELECT {_PRODUCT_COLUMNS} FROM products WHERE sku = :s{lock}", {"s": fields.sku})
@@ -127,12 +130,13 @@ def update_product(db, fields: ProductFields, stamp: Stamp) -> ProductView:
             raise NotFound(f"product {fields.sku} does not exist")
         _check_kind_change(connection, current.id, current.kind, fields.kind, fields.sku)
         _refuse_taken_gtin(connection, fields.gtin, fields.sku)
-        changes = _changes(fields, fields.money(current.currency))
+        changes = {column: value for column, value in _changes(fields, fields.money(current.currency)).items()
+                   if value != getattr(current, column)}
         if changes:
             assignments = ", ".join(f"{column} = :{column}" for column in changes)
             execute(connection, f"UPDATE products SET {assignments}, updated_at = :at WHERE id = :id",
                     {**changes, "at": stamp.at, "id": current.id})
-        return _load(connection, fields.sku)
+        return _load(connection, fields.sku), bool(changes)
 
 
 def _changes(fields: ProductFields, price: Money | None) -> dict:
@@ -231,7 +235,7 @@ def _active(value: str | None) -> bool | None:
         return True
     if lowered in _FALSE:
         return False
-    raise InvalidData(f"active {value!r} is not one of yes, no, true, false, 1, 0")
+    raise InvalidData(f"active {shown(value)} is not one of yes, no, true, false, 1, 0")
 
 
 def import_products(db, stream: TextIO, stamp: Stamp, *, default_currency: str = "EUR",
@@ -239,12 +243,22 @@ def import_products(db, stream: TextIO, stamp: Stamp, *, default_currency: str =
     """Add or update products from CSV: every row is checked first, and every bad row is
     reported; if any row is bad, nothing is imported (one transaction)."""
     reader = csv.DictReader(stream)
+    try:
+        return _import_rows(db, reader, stamp, default_currency=default_currency, dry_run=dry_run)
+    except csv.Error as error:  # a cell longer than the csv module's limit, say
+        raise InvalidData(f"the CSV cannot be read after line {reader.line_num}: {error}") from None
+
+
+def _import_rows(db, reader: csv.DictReader, stamp: Stamp, *, default_currency: str, dry_run: bool) -> ImportResult:
     header = [h.strip().lower() for h in reader.fieldnames or []]
-    unknown = [h for h in header if h not in IMPORT_COLUMNS]
+    unknown = [named(h) for h in header if h not in IMPORT_COLUMNS]
     absent = [c for c in REQUIRED_COLUMNS if c not in header]
-    if unknown or absent:
-        parts = ([f"unknown columns: {', '.join(unknown)}"] if unknown else []) + (
-            [f"missing columns: {', '.join(absent)}"] if absent else [])
+    twice = [c for c, n in Counter(header).items() if n > 1 and c in IMPORT_COLUMNS]
+    if unknown or absent or twice:
+        unknown_text = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5:,} more" if len(unknown) > 5 else "")
+        parts = ([f"unknown columns: {unknown_text}"] if unknown else []) + (
+            [f"missing columns: {', '.join(absent)}"] if absent else []) + (
+            [f"columns named twice: {', '.join(twice)}"] if twice else [])
         raise InvalidData(f"the CSV header must name {', '.join(IMPORT_COLUMNS)} (sku, name and price required): "
                           + "; ".join(parts))
     reader.fieldnames = header
@@ -268,7 +282,8 @@ def import_products(db, stream: TextIO, stamp: Stamp, *, default_currency: str =
                 gtin=record.get("gtin"), active=_active(record.get("active")),
             )
         except InvalidData as error:
-            label = f" ({record.get('sku')})" if record.get("sku") else ""
+            sku = record.get("sku") or ""
+            label = f" ({named(sku)})" if sku else ""
             problems.extend(f"row {number}{label}: {p}" for p in error.problems)
             continue
         if fields.sku in seen_sku:

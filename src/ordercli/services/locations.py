@@ -8,7 +8,7 @@ from ordercli.db.sql import dialect_of, execute, first, insert, rows, scalar
 from ordercli.domain.errors import InvalidData, Refused
 from ordercli.domain.orders import Address, AddressRequest
 from ordercli.domain.stock import LOCATION_KINDS, normalize_location_name
-from ordercli.domain.validation import Problems, clean_text, normalize_country
+from ordercli.domain.validation import Problems, clean_text, normalize_country, shown
 from ordercli.services.stock import find_location
 from ordercli.services.views import AddressView, Stamp
 
@@ -47,7 +47,7 @@ def add_location(db, name: str, kind: str, address: AddressRequest, stamp: Stamp
     key = normalize_location_name(name)
     kind = (kind or "").strip().lower()
     if kind not in LOCATION_KINDS:
-        raise InvalidData(f"kind {kind!r} is not one of {', '.join(LOCATION_KINDS)}")
+        raise InvalidData(f"kind {shown(kind)} is not one of {', '.join(LOCATION_KINDS)}")
     postal = _address(address)
     with db.write() as connection:
         _lock_locations(connection)

@@ -89,7 +89,7 @@ def create_order(db, request: OrderRequest, stamp: Stamp, *, default_currency: s
         return load_order(connection, number)
 
 
-def _insert_order(connection, order, stamp: Stamp, *, customer: int, billing: int, shipping: int,
+def _insert_order(connection, order, stamp: Stamp, *, customer: CustomerView, billing: int, shipping: int,
                   promo_id: int | None, pricing) -> int:
     """The order row. Two processes importing the same channel order at once: the unique
     index stops the second, which gets the same refusal as if it had come later."""
@@ -102,8 +102,8 @@ def _insert_order(connection, order, stamp: Stamp, *, customer: int, billing: in
             "placed_at, updated_at) VALUES (:status, :channel, :ref, :currency, :customer, :name, :email, :phone, "
             ":billing, :shipping, :promo, :subtotal, :discount, :tax, :total, :note, :at, :at)",
             {"status": Status.OPEN.value, "channel": order.channel, "ref": order.channel_ref,
-             "currency": order.currency, "customer": customer, "name": order.name, "email": order.email,
-             "phone": order.phone, "billing": billing, "shipping": shipping,
+             "currency": order.currency, "customer": customer.id, "name": customer.name, "email": customer.email,
+             "phone": customer.phone, "billing": billing, "shipping": shipping,
              "promo": promo_id, "subtotal": pricing.subtotal_minor, "discount": pricing.discount_minor,
              "tax": pricing.tax_minor, "total": pricing.total_minor, "note": order.note, "at": stamp.at},
         )
@@ -163,14 +163,16 @@ def _take_promo(connection, code: str, currency: str, now: datetime) -> tuple[in
     return row.id, terms
 
 
-def _upsert_customer(connection, order, now: datetime) -> tuple[int, int, int, str | None]:
+def _upsert_customer(connection, order, now: datetime) -> tuple[CustomerView, int, int, str | None]:
     """The customer with this email (or, without one, this phone), created or brought up to
-    date; returns the customer, the billing and shipping address ids, and what changed.
+    date; returns the details the order keeps, the billing and shipping address ids, and
+    what changed.
 
     A returning customer's record takes the details of the newest order (name, phone,
-    addresses); every order keeps its own copy, so nothing stored before is lost. When the
-    name or phone differ from what the record held, the change is described (for the new
-    order's history and the operator).
+    addresses); every order keeps its own copy, so nothing stored before is lost. An order
+    given without a phone (or email) keeps the one the customer is known by. When the name
+    or phone differ from what the record held, the change is described (for the new order's
+    history and the operator).
 
     With an email, the row is made first with INSERT ... ON CONFLICT DO NOTHING and then
     locked: two orders of a new customer placed at once make one customer, not an error.
@@ -197,7 +199,8 @@ def _upsert_customer(connection, order, now: datetime) -> tuple[int, int, int, s
                         "shipping_address_id = :shipping, updated_at = :at WHERE id = :id",
             {"name": order.name, "phone": order.phone or customer.phone, "billing": billing, "shipping": shipping,
              "at": now, "id": customer.id})
-    return customer.id, billing, shipping, _customer_change(customer, order)
+    contact = CustomerView(customer.id, order.name, order.email or customer.email, order.phone or customer.phone)
+    return contact, billing, shipping, _customer_change(customer, order)
 
 
 def _customer_change(before, order) -> str | None:

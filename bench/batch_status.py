@@ -48,7 +48,7 @@ def main() -> None:
               f"({len(numbers) / elapsed:,.0f} orders/s)  [{proc.stderr.strip().splitlines()[-1]}]")
     database = Database(target)
     from ordercli.db.sql import execute, scalar
-    from ordercli.services.stock import fill_backorders
+    from ordercli.services.inventory.promising import fill_backorders
     from ordercli.services.views import Stamp
 
     with database.read() as connection:

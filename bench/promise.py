@@ -31,7 +31,7 @@ def main() -> None:
     from ordercli.db.sql import execute, rows, scalar
     from ordercli.domain.statuses import Status
     from ordercli.services.status import change_status
-    from ordercli.services.stock import PromiseLine, fill_backorders, promise_new_order
+    from ordercli.services.inventory.promising import PromiseLine, fill_backorders, promise_new_order
     from ordercli.services.views import Stamp
 
     target = args.db or str(Path(tempfile.mkdtemp(prefix="ordercli-bench-")) / "bench.db")

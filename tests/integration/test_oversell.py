@@ -100,7 +100,7 @@ RECEIVER = """
 import sys
 from datetime import datetime, timezone
 from ordercli.db.engine import Database
-from ordercli.services.stock import receive
+from ordercli.services.inventory.movements import receive
 from ordercli.services.views import Stamp
 
 database = Database(sys.argv[1])

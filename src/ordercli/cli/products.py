@@ -17,10 +17,13 @@ app = typer.Typer(no_args_is_help=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (a stable shape for scripts).")]
 
 
-def product_json(product) -> dict:
+def product_json(product, stock=None) -> dict:
+    """A product's JSON; `stock` is its stock (counts and levels), the product itself by default
+    (a listing passes its totals, without levels)."""
     from ordercli.cli.output import money_json, time_json
     from ordercli.domain.money import percent_text
 
+    stock = product if stock is None else stock
     data = {
         "sku": product.sku,
         "name": product.name,
@@ -35,11 +38,11 @@ def product_json(product) -> dict:
     }
     if product.kind == "physical":
         data["stock"] = {
-            "on_hand": product.on_hand,
-            "reserved": product.reserved,
-            "available": product.available,
+            "on_hand": stock.on_hand,
+            "reserved": stock.reserved,
+            "available": stock.available,
             "locations": [{"location": l.location, "on_hand": l.on_hand, "reserved": l.reserved,
-                           "available": l.available} for l in product.levels if l.location != "(all)"],
+                           "available": l.available} for l in getattr(stock, "levels", ())],
         }
     return data
 
@@ -166,11 +169,11 @@ def list_(
         raise fail("choose one of --json and --csv", EXIT_USAGE)
     from ordercli.services.catalog import list_products
 
-    products = list_products(app_context(ctx).database(), search=search, kind=kind, include_inactive=not active_only)
+    found = list_products(app_context(ctx).database(), search=search, kind=kind, include_inactive=not active_only)
     if json_out:
         from ordercli.cli.output import print_json
 
-        print_json([product_json(p) for p in products])
+        print_json([product_json(s.product, s) for s in found])
         return
     from ordercli.domain.money import percent_text
 
@@ -179,14 +182,14 @@ def list_(
 
         write_rows(sys.stdout, ("sku", "name", "price", "currency", "tax_rate", "kind", "gtin", "active"),
                    ((p.sku, p.name, p.price.amount, p.price.currency, percent_text(p.tax_rate_bp), p.kind, p.gtin,
-                     "yes" if p.active else "no") for p in products), text_columns=(1,))
+                     "yes" if p.active else "no") for p in (s.product for s in found)), text_columns=(1,))
         return
     from ordercli.cli.output import money_text, table
 
     table(("SKU", "Name", "Price", "Tax %", "Kind", "Available", "On hand", "Active"),
           [(p.sku, p.name, money_text(p.price), percent_text(p.tax_rate_bp), p.kind,
-            p.available if p.kind == "physical" else "", p.on_hand if p.kind == "physical" else "",
-            "yes" if p.active else "no") for p in products],
+            s.available if p.kind == "physical" else "", s.on_hand if p.kind == "physical" else "",
+            "yes" if p.active else "no") for s, p in ((s, s.product) for s in found)],
           right=("Price", "Tax %", "Available", "On hand"))
 
 
@@ -226,7 +229,7 @@ def import_(
 
     Example: ordercli product import examples/products.csv
     """
-    from ordercli.domain.errors import InvalidData
+    from ordercli.domain.errors import RowProblems
     from ordercli.io.text_input import open_text
     from ordercli.services.catalog import import_products
 
@@ -235,10 +238,10 @@ def import_(
         with open_text(file) as stream:
             result = import_products(state.database(), stream, state.stamp("product import"), dry_run=dry_run,
                                      default_currency=default_currency())
-    except InvalidData as error:
-        for problem in error.problems[1:]:
+    except RowProblems as error:
+        for problem in error.rows:
             print(f"ordercli: {problem}", file=sys.stderr)
-        raise InvalidData(error.problems[0]) from None
+        raise
     verb = "would add" if dry_run else "added"
     state.say(f"{verb} {result.added} and {'would update' if dry_run else 'updated'} {result.updated} product(s)"
               + ("; nothing changed (dry run)" if dry_run else ""))

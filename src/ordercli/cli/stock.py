@@ -46,7 +46,7 @@ def receive(
 
     Example: ordercli stock receive CHAI 40 --at main --note "PO 4711"
     """
-    from ordercli.services.stock import receive as receive_stock
+    from ordercli.services.inventory.movements import receive as receive_stock
 
     state = app_context(ctx)
     change = receive_stock(state.database(), sku, quantity, at, note, state.stamp("stock receive"))
@@ -67,7 +67,7 @@ def adjust(
 
     Example: ordercli stock adjust CHAI -2 --at main --reason "damaged in storage"
     """
-    from ordercli.services.stock import adjust as adjust_stock
+    from ordercli.services.inventory.movements import adjust as adjust_stock
 
     state = app_context(ctx)
     change = adjust_stock(state.database(), sku, delta, at, reason, state.stamp("stock adjust"))
@@ -88,7 +88,7 @@ def transfer(
 
     Example: ordercli stock transfer CHAI 10 --from main --to berlin-store
     """
-    from ordercli.services.stock import transfer as transfer_stock
+    from ordercli.services.inventory.movements import transfer as transfer_stock
 
     state = app_context(ctx)
     source_change, target_change = transfer_stock(state.database(), sku, quantity, source, destination, note,
@@ -128,7 +128,7 @@ def list_(
     """
     if json_out and csv_out:
         raise fail("choose one of --json and --csv", EXIT_USAGE)
-    from ordercli.services.stock import list_stock
+    from ordercli.services.inventory.reads import list_stock
 
     products = list_stock(app_context(ctx).database(), sku=sku, location=at, below=below)
     if json_out:
@@ -168,7 +168,7 @@ def history(
 
     Example: ordercli stock history CHAI --at main --limit 20
     """
-    from ordercli.services.stock import stock_history
+    from ordercli.services.inventory.reads import stock_history
 
     movements = stock_history(app_context(ctx).database(), sku, location=at, limit=limit or None)
     if json_out:
@@ -198,7 +198,7 @@ def check(
 
     Example: ordercli stock check || mail -s "stock ledger mismatch" ops@example.com
     """
-    from ordercli.services.stock import check_ledger
+    from ordercli.services.inventory.reads import check_ledger
 
     state = app_context(ctx)
     differences = check_ledger(state.database())
@@ -228,7 +228,7 @@ def available(
 
     Example: ordercli available CHAI 12 --at main && echo "we can promise 12"
     """
-    from ordercli.services.stock import check_availability
+    from ordercli.services.inventory.reads import check_availability
 
     result = check_availability(app_context(ctx).database(), sku, at)
     can = result.can_promise(quantity)

@@ -31,7 +31,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import quote, unquote, unquote_plus
 
-from ordercli.db.sql import prepare_sqlite, scalar
+from ordercli.db.sql import Transaction, prepare_sqlite, scalar
 from ordercli.domain.errors import InvalidData, StoreUnavailable
 
 BUSY_TIMEOUT_SECONDS = 15
@@ -385,19 +385,26 @@ class Database:
 
     @contextmanager
     def write(self):
-        """A write transaction: committed when the block ends, rolled back if it raises.
+        """A write transaction (a `Transaction`): committed when the block ends, unless the
+        block raised or called `rollback()` (a dry run).
 
         On SQLite it runs on the standard library driver and begins with BEGIN IMMEDIATE.
         """
         self.ensure_schema()
         if self.is_sqlite:
             with self._sqlite_transaction("BEGIN IMMEDIATE", writer=True) as connection:
-                yield connection
+                transaction = Transaction(connection)
+                yield transaction
+                if transaction.rolled_back:
+                    connection.execute("ROLLBACK")
             return
         with self._translate_errors(), self.engine.connect() as connection:
             connection = connection.execution_options(ordercli_write=True)
-            with connection.begin():
-                yield connection
+            with connection.begin() as outer:
+                transaction = Transaction(connection)
+                yield transaction
+                if transaction.rolled_back:
+                    outer.rollback()
 
     @contextmanager
     def _sqlite_transaction(self, begin: str, *, writer: bool = False):
@@ -411,7 +418,8 @@ class Database:
                 if connection.in_transaction:
                     connection.execute("ROLLBACK")
                 raise
-            connection.execute("COMMIT")
+            if connection.in_transaction:
+                connection.execute("COMMIT")
 
     def _sqlite_connection(self, writer: bool) -> sqlite3.Connection:
         if self._raw is not None and writer and self._raw_read_only:

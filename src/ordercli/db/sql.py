@@ -35,10 +35,47 @@ def as_utc(value):
     return value.astimezone(timezone.utc)
 
 
+class Transaction:
+    """One write transaction (what `Database.write()` yields): statements run on it as on a
+    connection. It commits when its block ends, unless the block raised or `rollback()` was
+    called: then nothing it did is kept. A dry run is a transaction that is rolled back."""
+
+    __slots__ = ("connection", "rolled_back")
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+        self.rolled_back = False
+
+    def rollback(self) -> None:
+        """Keep nothing of this transaction: it is rolled back when its block ends."""
+        self.rolled_back = True
+
+
+def _unwrap(connection):
+    return connection.connection if isinstance(connection, Transaction) else connection
+
+
 def dialect_of(connection) -> str:
+    """"sqlite" or "postgresql": for db/ only; services ask db.dialect for what differs."""
+    connection = _unwrap(connection)
     if isinstance(connection, sqlite3.Connection):
         return "sqlite"
     return connection.dialect.name
+
+
+# Typed rows: the one place where stored values become Python values. A column named `at`,
+# ending in `_at`, or `valid_from`/`valid_until` reads as an aware UTC datetime (SQLite keeps
+# text); a flag column reads as a bool (SQLite keeps 0 and 1).
+_TIME_COLUMNS = frozenset({"at", "valid_from", "valid_until"})
+_FLAG_COLUMNS = frozenset({"active", "is_default", "backordered", "verified"})
+
+
+def _converter(name: str):
+    if name in _TIME_COLUMNS or name.endswith("_at"):
+        return as_utc
+    if name in _FLAG_COLUMNS:
+        return bool
+    return None
 
 
 def _value(value, sqlite: bool):
@@ -69,21 +106,35 @@ def _prepare(sql: str, params: dict | None, sqlite: bool) -> tuple[str, dict]:
 
 @lru_cache(maxsize=256)
 def _row_type(fields: tuple[str, ...]):
-    return namedtuple("Row", fields, rename=True)
+    """The row class of a column list, and which columns it converts."""
+    converters = tuple((i, c) for i, c in ((i, _converter(f)) for i, f in enumerate(fields)) if c is not None)
+    return namedtuple("Row", fields, rename=True), converters
+
+
+def typed_row(fields: tuple[str, ...], values):
+    """A row whose columns read as attributes, times as aware UTC datetimes and flags as bools."""
+    row_class, converters = _row_type(fields)
+    if converters:
+        values = list(values)
+        for index, convert in converters:
+            if values[index] is not None:
+                values[index] = convert(values[index])
+    return row_class(*values)
 
 
 def _row_factory(cursor: sqlite3.Cursor, row: tuple):
-    return _row_type(tuple(d[0] for d in cursor.description))(*row)
+    return typed_row(tuple(d[0] for d in cursor.description), row)
 
 
 def prepare_sqlite(connection: sqlite3.Connection) -> None:
-    """Rows from a raw sqlite3 connection read as attributes, like SQLAlchemy rows."""
+    """Rows from a raw sqlite3 connection are typed rows, like those `rows()` makes elsewhere."""
     connection.row_factory = _row_factory
 
 
 def execute(connection, sql: str, params: dict | list[dict] | None = None):
     """Run one statement (or one per dict when `params` is a list); returns the cursor/result."""
-    sqlite = dialect_of(connection) == "sqlite"
+    connection = _unwrap(connection)
+    sqlite = isinstance(connection, sqlite3.Connection)
     if isinstance(params, list):
         if not params:
             return None
@@ -92,7 +143,7 @@ def execute(connection, sql: str, params: dict | list[dict] | None = None):
         values = [p for _, p in prepared]
     else:
         statement, values = _prepare(sql, params, sqlite)
-    if isinstance(connection, sqlite3.Connection):
+    if sqlite:
         if isinstance(values, list):
             return connection.executemany(statement, values)
         return connection.execute(statement, values)
@@ -101,16 +152,27 @@ def execute(connection, sql: str, params: dict | list[dict] | None = None):
     return connection.execute(text(statement), values)
 
 
+def _typed(result):
+    """Typed rows of a result of either driver (sqlite3 rows are typed by the row factory)."""
+    if isinstance(result, sqlite3.Cursor):
+        return result
+    fields = tuple(result.keys())
+    return (typed_row(fields, row) for row in result)
+
+
 def rows(connection, sql: str, params: dict | None = None) -> list:
-    return list(execute(connection, sql, params))
+    """Every row of a query, typed (see `typed_row`)."""
+    return list(_typed(execute(connection, sql, params)))
 
 
 def first(connection, sql: str, params: dict | None = None):
-    return execute(connection, sql, params).fetchone()
+    """The first row of a query, typed, or None."""
+    return next(iter(_typed(execute(connection, sql, params))), None)
 
 
 def scalar(connection, sql: str, params: dict | None = None):
-    row = first(connection, sql, params)
+    """The first column of the first row, as the driver gives it (untyped), or None."""
+    row = execute(connection, sql, params).fetchone()
     return None if row is None else row[0]
 
 
@@ -118,8 +180,28 @@ def rowcount(connection, sql: str, params: dict | None = None) -> int:
     return execute(connection, sql, params).rowcount
 
 
+def stream(connection, sql: str, params: dict | None = None, *, batch: int = 1000):
+    """The rows of a large query, typed, read `batch` at a time: memory stays flat however many
+    there are (a server-side cursor on PostgreSQL, the cursor itself on SQLite)."""
+    connection = _unwrap(connection)
+    if isinstance(connection, sqlite3.Connection):
+        cursor = execute(connection, sql, params)
+        while chunk := cursor.fetchmany(batch):
+            yield from chunk
+        return
+    from sqlalchemy import text
+
+    statement, values = _prepare(sql, params, False)
+    result = connection.execute(text(statement), values, execution_options={"stream_results": True,
+                                                                              "max_row_buffer": batch})
+    fields = tuple(result.keys())
+    for row in result:
+        yield typed_row(fields, row)
+
+
 def driver(connection):
     """The DB-API connection under either kind of connection."""
+    connection = _unwrap(connection)
     if isinstance(connection, sqlite3.Connection):
         return connection
     return connection.connection.driver_connection
@@ -144,10 +226,26 @@ def insert(connection, sql: str, params: dict) -> int:
     return execute(connection, sql + " RETURNING id", params).scalar()
 
 
-def is_unique_violation(error: BaseException, constraint: str) -> bool:
-    """Whether a driver error is the unique constraint `constraint` refusing a duplicate."""
+# What SQLite says when a unique constraint or index refuses a row: it names the columns, not
+# the constraint. tests/integration/test_store.py checks this table against the schema.
+UNIQUE_COLUMNS = {
+    "uq_customers_email": "customers.email",
+    "uq_products_sku": "products.sku",
+    "uq_products_gtin": "products.gtin",
+    "uq_locations_name": "locations.name",
+    "uq_locations_one_default": "locations.is_default",
+    "uq_promo_codes_code": "promo_codes.code",
+    "uq_orders_channel_ref": "orders.channel, orders.channel_ref",
+    "uq_order_lines_order_line_no": "order_lines.order_id, order_lines.line_no",
+}
+
+
+def is_unique_violation(error: BaseException, *constraints: str) -> bool:
+    """Whether a driver error is one of the unique constraints (or unique indexes)
+    `constraints` refusing a duplicate, on either backend."""
     original = getattr(error, "orig", error)
     text_ = str(original)
     if getattr(original, "sqlstate", None) == "23505":  # PostgreSQL unique_violation
-        return constraint in text_
-    return type(original).__name__ == "IntegrityError" and "UNIQUE constraint failed" in text_
+        return any(f'"{name}"' in text_ for name in constraints)
+    return isinstance(original, sqlite3.IntegrityError) and any(
+        text_ == f"UNIQUE constraint failed: {UNIQUE_COLUMNS[name]}" for name in constraints)

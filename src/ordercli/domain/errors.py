@@ -29,6 +29,15 @@ class InvalidData(OrderCliError):
         super().__init__("; ".join(self.problems))
 
 
+class RowProblems(InvalidData):
+    """A file of many rows with wrong ones: nothing of it was taken. `rows` says what is wrong
+    where (one sentence a row), the message how many problems there are."""
+
+    def __init__(self, rows: list[str]):
+        self.rows = list(rows)
+        super().__init__(f"nothing imported: {len(self.rows)} problem(s)")
+
+
 class StoreUnavailable(OrderCliError):
     """The database cannot be reached, is locked for too long, or has a schema we do not know."""
 

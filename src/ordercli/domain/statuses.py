@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from ordercli.domain.errors import IllegalTransition
+from ordercli.domain.errors import IllegalTransition, Refused
 
 
 class Status(StrEnum):
@@ -98,3 +98,13 @@ def ready_to_ship_blockers(verified: bool, unpromised_lines: int) -> list[str]:
 def releases_stock(current: Status, target: Status) -> bool:
     """Whether moving from `current` to `target` gives back what the order holds."""
     return current in HOLDS_STOCK and target not in HOLDS_STOCK
+
+
+# An order's data can be confirmed (verified) until it starts to leave.
+VERIFIABLE = frozenset({Status.OPEN, Status.READY_TO_SHIP})
+
+
+def check_verifiable(number: int, status: Status) -> None:
+    """Refuse to verify an order that is past the point where verifying means anything."""
+    if status not in VERIFIABLE:
+        raise Refused(f"order {number} is {status}: only open or ready_to_ship orders can be verified")

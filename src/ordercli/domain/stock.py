@@ -103,6 +103,36 @@ def plan_promises(needs: Sequence[Need], available: dict[tuple[int, int], int],
     return Plan(tuple(allocations), short)
 
 
+class Counts:
+    """On hand and reserved, and so available: the one place `available` is computed.
+
+    Mixed into every view of stock (a level at one location, a product's totals, a location's
+    totals, the result of a movement); a subclass provides `on_hand` and `reserved`.
+    """
+
+    on_hand: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        """What can still be promised: on hand less what is promised to orders."""
+        return self.on_hand - self.reserved
+
+
+class Totals(Counts):
+    """Counts summed over `levels` (a product's stock at each location)."""
+
+    levels: tuple
+
+    @property
+    def on_hand(self) -> int:
+        return sum(level.on_hand for level in self.levels)
+
+    @property
+    def reserved(self) -> int:
+        return sum(level.reserved for level in self.levels)
+
+
 def insufficient(sku: str, requested: int, available: int) -> InsufficientStock:
     return InsufficientStock(f"insufficient stock for {sku}: requested {requested}, available {available}")
 
@@ -115,3 +145,11 @@ def check_adjustment(sku: str, location: str, on_hand: int, reserved: int, delta
             f"adjusting {sku} at {location} by {delta:+d} would leave {after} on hand, "
             f"below the {reserved} promised to orders"
         )
+
+
+def check_transfer(sku: str, location: str, on_hand: int, reserved: int, quantity: int) -> None:
+    """A transfer may take only what is available (not promised) at its source."""
+    if on_hand - reserved < quantity:
+        promised = f" ({reserved} of {on_hand} promised to orders)" if reserved else ""
+        raise InsufficientStock(f"insufficient stock for {sku} at {location}: requested {quantity}, "
+                                f"available {on_hand - reserved}{promised}")

@@ -8,18 +8,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
-from ordercli.db.sql import as_utc, dialect_of, execute, first, is_unique_violation, rows
-from ordercli.domain.errors import InvalidData, NotFound, Refused
+from ordercli.db.queries import catalog, stock
+from ordercli.db.sql import is_unique_violation
+from ordercli.domain.errors import InvalidData, NotFound, Refused, RowProblems
 from ordercli.domain.money import Money, normalize_currency, parse_amount, parse_money, parse_percent
 from ordercli.domain.orders import PRODUCT_KINDS
 from ordercli.domain.validation import Problems, clean_text, named, normalize_gtin, normalize_sku, shown
 from ordercli.io.csv import unguard_cell
-from ordercli.services.stock import LevelView, StockTotals
+from ordercli.domain.stock import Counts, Totals
+from ordercli.services.inventory.reads import LevelView
 from ordercli.services.views import Stamp
 
 
 @dataclass(frozen=True)
-class ProductView(StockTotals):
+class ProductView(Totals):
     sku: str
     name: str
     price: Money
@@ -80,18 +82,22 @@ def validate_product(sku: str, *, name: str | None = None, price: str | None = N
 
 def _view(row, levels=()) -> ProductView:
     return ProductView(row.sku, row.name, Money(row.unit_price_minor, row.currency), row.tax_rate_bp, row.kind,
-                       row.gtin, bool(row.active), as_utc(row.created_at), as_utc(row.updated_at), tuple(levels))
-
-
-_PRODUCT_COLUMNS = "id, sku, name, unit_price_minor, currency, tax_rate_bp, kind, gtin, active, created_at, updated_at"
+                       row.gtin, row.active, row.created_at, row.updated_at, tuple(levels))
 
 
 def _refuse_taken_gtin(connection, gtin: str | None, sku: str) -> None:
     if gtin is None:
         return
-    owner = first(connection, "SELECT sku FROM products WHERE gtin = :g AND sku <> :s", {"g": gtin, "s": sku})
+    owner = catalog.gtin_owner(connection, gtin, sku)
     if owner is not None:
-        raise Refused(f"GTIN {gtin} is already used by {owner.sku}")
+        raise Refused(f"GTIN {gtin} is already used by {owner}")
+
+
+def _row_of(fields: "ProductFields", price: Money) -> dict:
+    """The columns of a new product."""
+    return {"sku": fields.sku, "name": fields.name, "unit_price_minor": price.minor, "currency": price.currency,
+            "tax_rate_bp": fields.tax_rate_bp or 0, "kind": fields.kind or "physical", "gtin": fields.gtin,
+            "active": True if fields.active is None else fields.active}
 
 
 def add_product(db, fields: ProductFields, stamp: Stamp, *, default_currency: str = "EUR") -> ProductView:
@@ -101,18 +107,13 @@ def add_product(db, fields: ProductFields, stamp: Stamp, *, default_currency: st
         raise InvalidData(f"missing required fields: {', '.join(missing)}")
     price = fields.money(default_currency)
     with db.write() as connection:
-        if first(connection, "SELECT 1 FROM products WHERE sku = :s", {"s": fields.sku}):
+        if catalog.by_sku(connection, fields.sku):
             raise Refused(f"product {fields.sku} already exists (change it with `ordercli product update`)")
         _refuse_taken_gtin(connection, fields.gtin, fields.sku)
         try:
-            execute(connection, "INSERT INTO products (sku, name, unit_price_minor, currency, tax_rate_bp, kind, "
-                                "gtin, active, created_at, updated_at) VALUES (:sku, :name, :price, :currency, :tax, "
-                                ":kind, :gtin, :active, :at, :at)",
-                    {"sku": fields.sku, "name": fields.name, "price": price.minor, "currency": price.currency,
-                     "tax": fields.tax_rate_bp or 0, "kind": fields.kind or "physical", "gtin": fields.gtin,
-                     "active": True if fields.active is None else fields.active, "at": stamp.at})
+            catalog.add(connection, [_row_of(fields, price)], stamp.at)
         except Exception as error:  # another process added the same SKU or GTIN a moment ago
-            if is_unique_violation(error, "products"):
+            if is_unique_violation(error, "uq_products_sku", "uq_products_gtin"):
                 raise Refused(f"product {fields.sku} (or GTIN {fields.gtin}) was just added by someone else") from None
             raise
         return _load(connection, fields.sku)
@@ -124,8 +125,7 @@ def update_product(db, fields: ProductFields, stamp: Stamp) -> tuple[ProductView
     whether anything changed (values equal to the current ones change nothing, not even
     updated_at)."""
     with db.write() as connection:
-        lock = "" if dialect_of(connection) == "sqlite" else " FOR NO KEY UPDATE"
-        current = first(connection, f"SELECT {_PRODUCT_COLUMNS} FROM products WHERE sku = :s{lock}", {"s": fields.sku})
+        current = catalog.by_sku(connection, fields.sku, lock=True)
         if current is None:
             raise NotFound(f"product {fields.sku} does not exist")
         _check_kind_change(connection, current.id, current.kind, fields.kind, fields.sku)
@@ -133,9 +133,7 @@ def update_product(db, fields: ProductFields, stamp: Stamp) -> tuple[ProductView
         changes = {column: value for column, value in _changes(fields, fields.money(current.currency)).items()
                    if value != getattr(current, column)}
         if changes:
-            assignments = ", ".join(f"{column} = :{column}" for column in changes)
-            execute(connection, f"UPDATE products SET {assignments}, updated_at = :at WHERE id = :id",
-                    {**changes, "at": stamp.at, "id": current.id})
+            catalog.change(connection, [{**changes, "sku": fields.sku}], stamp.at)
         return _load(connection, fields.sku), bool(changes)
 
 
@@ -160,23 +158,17 @@ def _changes(fields: ProductFields, price: Money | None) -> dict:
 def _check_kind_change(connection, product_id: int, current: str, new: str | None, sku: str) -> None:
     if new is None or new == current or current != "physical":
         return
-    held = first(connection, "SELECT COALESCE(SUM(on_hand), 0) AS on_hand, COALESCE(SUM(reserved), 0) AS reserved "
-                             "FROM stock_levels WHERE product_id = :p", {"p": product_id})
-    waiting = first(connection, "SELECT count(*) AS n FROM order_lines WHERE product_id = :p AND backordered",
-                    {"p": product_id})
-    if held.on_hand or held.reserved or waiting.n:
+    held = catalog.stock_held(connection, product_id)
+    if held.on_hand or held.reserved or held.waiting:
         raise Refused(f"{sku} has stock ({held.on_hand} on hand, {held.reserved} promised) or backorders: "
                       f"it stays physical until they are gone")
 
 
 def _load(connection, sku: str) -> ProductView:
-    row = first(connection, f"SELECT {_PRODUCT_COLUMNS} FROM products WHERE sku = :s", {"s": sku})
+    row = catalog.by_sku(connection, sku)
     if row is None:
         raise NotFound(f"product {sku} does not exist")
-    levels = rows(connection, """
-        SELECT loc.name AS location, COALESCE(s.on_hand, 0) AS on_hand, COALESCE(s.reserved, 0) AS reserved
-        FROM locations loc LEFT JOIN stock_levels s ON s.location_id = loc.id AND s.product_id = :p
-        ORDER BY loc.is_default DESC, loc.id""", {"p": row.id}) if row.kind == "physical" else []
+    levels = stock.levels_of_product(connection, row.id) if row.kind == "physical" else []
     return _view(row, (LevelView(r.location, r.on_hand, r.reserved) for r in levels))
 
 
@@ -186,30 +178,21 @@ def get_product(db, sku: str) -> ProductView:
 
 
 def list_products(db, *, search: str | None = None, kind: str | None = None,
-                  include_inactive: bool = True) -> list[ProductView]:
-    """Products by SKU, with their stock totals (physical products)."""
-    conditions, params = [], {}
-    if search:
-        conditions.append("(lower(p.sku) LIKE :q OR lower(p.name) LIKE :q OR p.gtin = :exact)")
-        params["q"] = f"%{search.strip().lower()}%"
-        params["exact"] = search.strip()
-    if kind:
-        conditions.append("p.kind = :kind")
-        params["kind"] = _kind(kind)
-    if not include_inactive:
-        conditions.append("p.active")
-    where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
+                  include_inactive: bool = True) -> list[ProductSummary]:
+    """Products by SKU, with their stock totals over all locations (physical products)."""
     with db.read() as connection:
-        found = rows(connection, f"""
-            SELECT p.sku, p.name, p.unit_price_minor, p.currency, p.tax_rate_bp, p.kind, p.gtin, p.active,
-                   p.created_at, p.updated_at,
-                   COALESCE(SUM(s.on_hand), 0) AS on_hand, COALESCE(SUM(s.reserved), 0) AS reserved
-            FROM products p LEFT JOIN stock_levels s ON s.product_id = p.id
-            {where}
-            GROUP BY p.id, p.sku, p.name, p.unit_price_minor, p.currency, p.tax_rate_bp, p.kind, p.gtin, p.active,
-                     p.created_at, p.updated_at
-            ORDER BY p.sku""", params)
-    return [_view(r, [LevelView("(all)", r.on_hand, r.reserved)] if r.kind == "physical" else []) for r in found]
+        found = catalog.listing(connection, search=search, kind=_kind(kind) if kind else None,
+                                active_only=not include_inactive)
+    return [ProductSummary(_view(r), r.on_hand, r.reserved) for r in found]
+
+
+@dataclass(frozen=True)
+class ProductSummary(Counts):
+    """A product with its stock summed over every location (a listing's row)."""
+
+    product: ProductView
+    on_hand: int
+    reserved: int
 
 
 # -- import ----------------------------------------------------------------------------------------
@@ -298,25 +281,16 @@ def _import_rows(db, reader: csv.DictReader, stamp: Stamp, *, default_currency: 
         products.append(fields)
     if not products and not problems:
         raise InvalidData("the file has no product rows")
-    result = None
-    try:
-        with db.write() as connection:
-            result = _store_import(connection, products, problems, seen_sku, stamp, default_currency)
-            if dry_run:
-                raise _Rollback
-    except _Rollback:
-        pass
+    with db.write() as transaction:
+        result = _store_import(transaction, products, problems, seen_sku, stamp, default_currency)
+        if dry_run:
+            transaction.rollback()
     return ImportResult(result.added, result.updated, dry_run)
-
-
-class _Rollback(Exception):
-    pass
 
 
 def _store_import(connection, products: list[ProductFields], problems: list[str], rows_of: dict[str, int],
                   stamp: Stamp, default_currency: str) -> ImportResult:
-    lock = "" if dialect_of(connection) == "sqlite" else " FOR NO KEY UPDATE"
-    existing = {r.sku: r for r in rows(connection, f"SELECT id, sku, kind, gtin, currency FROM products ORDER BY id{lock}")}
+    existing = {r.sku: r for r in catalog.all_for_update(connection)}
     in_file = {f.sku: f for f in products}
     owner_now = {r.gtin: r.sku for r in existing.values() if r.gtin}
     prices: dict[str, Money] = {}
@@ -340,23 +314,11 @@ def _store_import(connection, products: list[ProductFields], problems: list[str]
                 problems.append(f"{where}: {error}")
     if problems:
         problems.sort(key=lambda p: int(p.split()[1].rstrip(":")) if p.startswith("row ") else 0)
-        raise InvalidData([f"nothing imported: {len(problems)} problem(s)"] + problems)
+        raise RowProblems(problems)
     new = [f for f in products if f.sku not in existing]
     old = [f for f in products if f.sku in existing]
     # GTINs that change owner are cleared first, so the unique index holds at every statement.
-    changing = [f.sku for f in old if f.gtin and existing[f.sku].gtin != f.gtin]
-    execute(connection, "UPDATE products SET gtin = NULL WHERE sku = :sku", [{"sku": sku} for sku in changing])
-    execute(connection, "INSERT INTO products (sku, name, unit_price_minor, currency, tax_rate_bp, kind, gtin, "
-                        "active, created_at, updated_at) VALUES (:sku, :name, :price, :currency, :tax, :kind, "
-                        ":gtin, :active, :at, :at)",
-            [{"sku": f.sku, "name": f.name, "price": prices[f.sku].minor, "currency": prices[f.sku].currency,
-              "tax": f.tax_rate_bp or 0, "kind": f.kind or "physical", "gtin": f.gtin,
-              "active": True if f.active is None else f.active, "at": stamp.at} for f in new])
-    by_columns: dict[tuple[str, ...], list[dict]] = {}
-    for f in old:
-        changes = _changes(f, prices[f.sku])
-        by_columns.setdefault(tuple(changes), []).append({**changes, "at": stamp.at, "sku": f.sku})
-    for columns, batch in by_columns.items():
-        assignments = ", ".join(f"{column} = :{column}" for column in columns)
-        execute(connection, f"UPDATE products SET {assignments}, updated_at = :at WHERE sku = :sku", batch)
+    catalog.clear_gtins(connection, [f.sku for f in old if f.gtin and existing[f.sku].gtin != f.gtin])
+    catalog.add(connection, [_row_of(f, prices[f.sku]) for f in new], stamp.at)
+    catalog.change(connection, [{**_changes(f, prices[f.sku]), "sku": f.sku} for f in old], stamp.at)
     return ImportResult(len(new), len(old), False)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ordercli.db.sql import as_utc, execute, first, is_unique_violation, rows
+from ordercli.db.queries import promos
+from ordercli.db.sql import is_unique_violation
 from ordercli.domain.errors import Refused
 from ordercli.domain.money import Money, normalize_currency, parse_money, parse_percent
 from ordercli.domain.promos import check_new_promo, normalize_code
@@ -33,15 +34,13 @@ def add_promo(db, code: str, stamp: Stamp, *, percent: str | None = None, amount
     money = parse_money(amount, normalize_currency(currency), "--amount") if amount is not None else None
     check_new_promo(percent_bp, money.minor if money else None, valid_from, valid_until, max_uses)
     with db.write() as connection:
-        if first(connection, "SELECT 1 FROM promo_codes WHERE code = :c", {"c": code}):
+        if promos.by_code(connection, code):
             raise Refused(f"promo code {code} already exists")
         try:
-            execute(connection, "INSERT INTO promo_codes (code, percent_bp, amount_minor, currency, valid_from, "
-                                "valid_until, max_uses, uses, created_at) VALUES (:code, :percent, :amount, :currency, "
-                                ":valid_from, :valid_until, :max_uses, 0, :at)",
-                    {"code": code, "percent": percent_bp, "amount": money.minor if money else None,
-                     "currency": money.currency if money else None, "valid_from": valid_from,
-                     "valid_until": valid_until, "max_uses": max_uses, "at": stamp.at})
+            promos.add(connection, {"code": code, "percent_bp": percent_bp,
+                                    "amount_minor": money.minor if money else None,
+                                    "currency": money.currency if money else None, "valid_from": valid_from,
+                                    "valid_until": valid_until, "max_uses": max_uses, "created_at": stamp.at})
         except Exception as error:  # added by someone else a moment ago
             if is_unique_violation(error, "uq_promo_codes_code"):
                 raise Refused(f"promo code {code} already exists") from None
@@ -51,21 +50,6 @@ def add_promo(db, code: str, stamp: Stamp, *, percent: str | None = None, amount
 
 def list_promos(db) -> list[PromoView]:
     with db.read() as connection:
-        found = rows(
-            connection,
-            "SELECT code, percent_bp, amount_minor, currency, valid_from, valid_until, max_uses, uses, "
-            "created_at FROM promo_codes ORDER BY code",
-        )
-        return [
-            PromoView(
-                r.code,
-                r.percent_bp,
-                Money(r.amount_minor, r.currency) if r.amount_minor is not None else None,
-                as_utc(r.valid_from),
-                as_utc(r.valid_until),
-                r.max_uses,
-                r.uses,
-                as_utc(r.created_at),
-            )
-            for r in found
-        ]
+        return [PromoView(r.code, r.percent_bp, Money(r.amount_minor, r.currency) if r.amount_minor is not None else None,
+                          r.valid_from, r.valid_until, r.max_uses, r.uses, r.created_at)
+                for r in promos.all_codes(connection)]

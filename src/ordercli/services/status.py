@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from ordercli.db.sql import as_utc, dialect_of, driver, execute, rows, scalar, tuples
+from ordercli.db import dialect
+from ordercli.db.queries import history, orders
 from ordercli.domain.errors import IllegalTransition, InvalidData, NotFound, OrderCliError
 from ordercli.domain.money import Money
 from ordercli.domain.statuses import HOLDS_STOCK, Status, Trigger, check_transition, ready_to_ship_blockers, releases_stock
 from ordercli.domain.times import parse_duration
 from ordercli.domain.validation import clean_text, parse_order_number
-from ordercli.services.stock import fill_backorders, held_by_batch, release_batch
+from ordercli.services.inventory.promising import fill_backorders, held_by_batch, release_batch
 from ordercli.services.views import Stamp
 
 
@@ -113,40 +114,33 @@ def change_status(
     numbers, invalid, texts = _parse(inputs)
     if not texts:
         raise InvalidData("no order numbers given")
-    try:
-        with db.write() as connection:
-            result = _change(connection, numbers, invalid, texts, target, stamp, reason=reason,
+    with db.write() as transaction:
+        result = move_orders(transaction, numbers, invalid, texts, target, stamp, reason=reason,
                              skip_invalid=skip_invalid, dry_run=dry_run, detail=detail, trigger=trigger)
-            if not result.applied:
-                raise _Rollback(result)
-    except _Rollback as rolled_back:
-        return rolled_back.result
+        if not result.applied:
+            transaction.rollback()
     return result
 
 
-class _Rollback(Exception):
-    """Leaves the transaction without committing, carrying the result out."""
-
-    def __init__(self, result=None):
-        self.result = result
-
-
-def _change(connection, numbers, invalid, texts, target: Status, stamp: Stamp, *, reason, skip_invalid, dry_run,
-            detail, trigger) -> BatchResult:
-    """The batch inside the caller's transaction; applied unless dry-run or refused."""
-    _fill_batch(connection, numbers)
-    failures = list(invalid)
-    failures += _refusals(connection, target, trigger, texts)
-    failures.sort(key=lambda item: item[0])
-    unchanged = scalar(connection, "SELECT count(*) FROM status_batch b JOIN orders o ON o.id = b.number "
-                                   "WHERE o.status = :to", {"to": target.value})
-    outcomes = _every_outcome(connection, texts, failures) if detail else None
-    applied = not dry_run and not (failures and not skip_invalid)
-    released = 0
-    if applied:
-        released = _apply(connection, target, stamp, reason, [o.number for _, o in failures if o.number is not None])
-    elif dry_run and _releases(target):
-        released = held_by_batch(connection)
+def move_orders(connection, numbers, invalid, texts, target: Status, stamp: Stamp, *, reason, skip_invalid,
+                dry_run, detail, trigger) -> BatchResult:
+    """The batch in the caller's transaction: the orders `numbers` [(number, input position)]
+    move to `target` unless dry-run or refused (then the caller rolls back)."""
+    with dialect.batch_table(connection, "status_batch", {"number": "BIGINT", "pos": "INTEGER"}, numbers,
+                             key="number", extra="skip INTEGER NOT NULL DEFAULT 0") as batch:
+        orders.lock_batch(connection, batch)
+        failures = list(invalid)
+        failures += _refusals(connection, batch, target, trigger, texts)
+        failures.sort(key=lambda item: item[0])
+        unchanged = orders.batch_count_at(connection, batch, target.value)
+        outcomes = _every_outcome(connection, batch, texts, failures) if detail else None
+        applied = not dry_run and not (failures and not skip_invalid)
+        released = 0
+        if applied:
+            released = _apply(connection, batch, target, stamp, reason,
+                              [o.number for _, o in failures if o.number is not None])
+        elif dry_run and _releases(target):
+            released = held_by_batch(connection, batch)
     return BatchResult(target, applied, dry_run, len(texts), unchanged, [o for _, o in failures], outcomes, released)
 
 
@@ -163,89 +157,45 @@ def expire_orders(db, older_than: str, stamp: Stamp, *, dry_run: bool = False) -
     is released. For cron: run it as often as you like, it only ever moves what is due."""
     age = parse_duration(older_than)
     cutoff = stamp.at - age
-    try:
-        with db.write() as connection:
-            # Locked while read (PostgreSQL re-checks the condition on locked rows), so an order
-            # verified a moment ago is not abandoned.
-            lock = "" if dialect_of(connection) == "sqlite" else " FOR NO KEY UPDATE OF o"
-            due = rows(connection, "SELECT o.id, o.placed_at, o.customer_name, o.total_minor, o.currency "
-                                   "FROM orders o WHERE o.status = 'open' "
-                                   f"AND o.verified_at IS NULL AND o.placed_at < :cutoff ORDER BY o.id{lock}",
-                       {"cutoff": cutoff})
-            expired = [Expired(r.id, as_utc(r.placed_at), r.customer_name, Money(r.total_minor, r.currency)) for r in due]
-            texts = [str(e.number) for e in expired]
-            result = _change(connection, [(e.number, i) for i, e in enumerate(expired)], [], texts, Status.ABANDONED,
-                             stamp, reason=f"not verified within {older_than.strip()}", skip_invalid=False,
-                             dry_run=dry_run, detail=False, trigger=Trigger.BY_HAND)
-            if not result.applied:
-                raise _Rollback(result)
-    except _Rollback as rolled_back:
-        return rolled_back.result, expired
+    with db.write() as transaction:
+        due = orders.due_to_expire(transaction, cutoff)
+        expired = [Expired(r.id, r.placed_at, r.customer_name, Money(r.total_minor, r.currency)) for r in due]
+        texts = [str(e.number) for e in expired]
+        result = move_orders(transaction, [(e.number, i) for i, e in enumerate(expired)], [], texts,
+                             Status.ABANDONED, stamp, reason=f"not verified within {older_than.strip()}",
+                             skip_invalid=False, dry_run=dry_run, detail=False, trigger=Trigger.BY_HAND)
+        if not result.applied:
+            transaction.rollback()
     return result, expired
 
 
-def _refusals(connection, target: Status, trigger: Trigger, texts: list[str]) -> list[tuple[int, Outcome]]:
+def _refusals(connection, batch: str, target: Status, trigger: Trigger, texts: list[str]) -> list[tuple[int, Outcome]]:
     """Orders that do not exist or may not move, with their input positions."""
     found = []
-    for pos, number in tuples(connection, "SELECT b.pos, b.number FROM status_batch b "
-                                          "LEFT JOIN orders o ON o.id = b.number WHERE o.id IS NULL"):
+    for pos, number in orders.missing_from_batch(connection, batch):
         found.append((pos, Outcome(texts[pos], number, None, NotFound("no such order"))))
     refused: dict[str, IllegalTransition] = {}
-    for row in rows(connection, "SELECT DISTINCT o.status FROM status_batch b JOIN orders o ON o.id = b.number"):
+    for status in orders.statuses_in_batch(connection, batch):
         try:
-            check_transition(Status(row.status), target, trigger)
+            check_transition(Status(status), target, trigger)
         except IllegalTransition as refusal:
-            refused[row.status] = refusal
+            refused[status] = refusal
     if refused:
-        for row in rows(connection, "SELECT b.pos, b.number, o.status FROM status_batch b JOIN orders o "
-                                    "ON o.id = b.number WHERE o.status IN :refused", {"refused": list(refused)}):
+        for row in orders.batch_in_statuses(connection, batch, list(refused)):
             found.append((row.pos, Outcome(texts[row.pos], row.number, row.status, refused[row.status])))
     if target == Status.READY_TO_SHIP:
-        not_refused = "AND o.status NOT IN :refused" if refused else ""
-        for row in rows(connection, _NOT_READY_SQL.format(not_refused=not_refused),
-                        {"to": target.value, "refused": list(refused)}):
-            blockers = ready_to_ship_blockers(bool(row.verified), row.unpromised)
+        for row in orders.batch_not_ready(connection, batch, target.value, list(refused)):
+            blockers = ready_to_ship_blockers(row.verified, row.unpromised)
             error = IllegalTransition("not ready to ship: " + "; ".join(blockers))
             found.append((row.pos, Outcome(texts[row.pos], row.number, row.status, error)))
     return found
 
 
-# Orders that may move to ready_to_ship by the table but fail its guard (see the domain).
-_NOT_READY_SQL = """
-SELECT b.pos, b.number, o.status, o.verified_at IS NOT NULL AS verified,
-       (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id AND l.backordered) AS unpromised
-FROM status_batch b JOIN orders o ON o.id = b.number
-WHERE o.status <> :to {not_refused}
-  AND (o.verified_at IS NULL OR EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id AND l.backordered))
-"""
-
-
-def _every_outcome(connection, texts: list[str], failures: list[tuple[int, Outcome]]) -> list[Outcome]:
+def _every_outcome(connection, batch: str, texts: list[str], failures: list[tuple[int, Outcome]]) -> list[Outcome]:
     by_pos = dict(failures)
-    for pos, number, status in tuples(connection, "SELECT b.pos, b.number, o.status FROM status_batch b "
-                                                  "JOIN orders o ON o.id = b.number"):
+    for pos, number, status in orders.batch_statuses(connection, batch):
         by_pos.setdefault(pos, Outcome(texts[pos], number, status, None))
     return [by_pos[pos] for pos in sorted(by_pos)]
-
-
-def _fill_batch(connection, entries: list[tuple[int, int]]) -> None:
-    if dialect_of(connection) == "sqlite":
-        execute(connection, "CREATE TEMP TABLE status_batch (number INTEGER PRIMARY KEY, pos INTEGER NOT NULL, "
-                            "skip INTEGER NOT NULL DEFAULT 0)")
-        driver(connection).executemany("INSERT INTO status_batch (number, pos) VALUES (?, ?)", entries)
-        return
-    execute(connection, "CREATE TEMP TABLE status_batch (number BIGINT PRIMARY KEY, pos INTEGER NOT NULL, "
-                        "skip INTEGER NOT NULL DEFAULT 0) ON COMMIT DROP")
-    execute(
-        connection,
-        "INSERT INTO status_batch (number, pos) "
-        "SELECT * FROM unnest(CAST(:numbers AS BIGINT[]), CAST(:positions AS INTEGER[]))",
-        {"numbers": [e[0] for e in entries], "positions": [e[1] for e in entries]},
-    )
-    # Lock the orders in a fixed order (by id) so two batches cannot deadlock. NO KEY UPDATE:
-    # rows that reference an order (history, ledger) can still be inserted meanwhile.
-    tuples(connection, "SELECT o.id FROM orders o JOIN status_batch b ON b.number = o.id "
-                       "ORDER BY o.id FOR NO KEY UPDATE OF o")
 
 
 def _releases(target: Status) -> bool:
@@ -253,29 +203,14 @@ def _releases(target: Status) -> bool:
     return any(releases_stock(held, target) for held in HOLDS_STOCK)
 
 
-def _apply(connection, target: Status, stamp: Stamp, reason: str | None, skip: list[int]) -> int:
-    execute(connection, "UPDATE status_batch SET skip = 1 WHERE number = :n", [{"n": n} for n in skip])
-    params = {"to": target.value, "at": stamp.at, "actor": stamp.actor, "command": stamp.command, "reason": reason}
-    execute(
-        connection,
-        "INSERT INTO order_history (order_id, at, actor, command, event, from_status, to_status, reason) "
-        "SELECT o.id, :at, :actor, :command, 'status', o.status, CAST(:to AS VARCHAR), CAST(:reason AS VARCHAR) "
-        "FROM status_batch b JOIN orders o ON o.id = b.number "
-        "WHERE b.skip = 0 AND o.status <> CAST(:to AS VARCHAR) ORDER BY b.pos",
-        params,
-    )
+def _apply(connection, batch: str, target: Status, stamp: Stamp, reason: str | None, skip: list[int]) -> int:
+    orders.skip_in_batch(connection, batch, skip)
+    history.append_status_changes(connection, stamp, batch, target.value, reason)
     products: set[int] = set()
     units = 0
     if _releases(target):
         why = f"order {target.value}" + (f": {reason}" if reason else "")
-        products, units = release_batch(connection, stamp, why)
-    execute(
-        connection,
-        "UPDATE orders SET status = :to, updated_at = :at "
-        "WHERE id IN (SELECT number FROM status_batch WHERE skip = 0) AND status <> :to",
-        {"to": target.value, "at": stamp.at},
-    )
+        products, units = release_batch(connection, batch, stamp, why)
+    orders.move_batch(connection, batch, target.value, stamp.at)
     fill_backorders(connection, products, stamp)
-    if dialect_of(connection) == "sqlite":
-        execute(connection, "DROP TABLE status_batch")
     return units

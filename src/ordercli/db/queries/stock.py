@@ -1,0 +1,207 @@
+"""Stock: counters per product and location (stock_levels) and their ledger (stock_movements).
+
+Every change of a counter is written in the same transaction as its ledger row, by the
+service that composes these statements; the CHECK constraints on stock_levels refuse a
+negative count or more reserved than on hand whatever happens.
+"""
+
+from __future__ import annotations
+
+from ordercli.db.sql import execute, first, rowcount, rows, scalar
+
+# Units a backordered line still waits for: its quantity less what it holds or ever held.
+MISSING_UNITS = """l.quantity - COALESCE((SELECT SUM(m.reserved_delta) FROM stock_movements m
+                   WHERE m.order_line_id = l.id AND m.kind IN ('reserved', 'released')), 0)"""
+
+_LEDGER_COLUMNS = ("at, actor, command, kind, product_id, location_id, on_hand_delta, reserved_delta, order_id, "
+                   "order_line_id, reason")
+
+
+def record(connection, stamp, movements: list[dict]) -> None:
+    """Append movements to the ledger (each dict: kind, product, location, on_hand and reserved
+    deltas, order_id, line_id, reason; deltas default to 0, the rest to None)."""
+    execute(
+        connection,
+        f"INSERT INTO stock_movements ({_LEDGER_COLUMNS}) VALUES (:at, :actor, :command, :kind, :product, "
+        ":location, :on_hand, :reserved, :order_id, :line_id, :reason)",
+        [{"at": stamp.at, "actor": stamp.actor, "command": stamp.command, "order_id": None, "line_id": None,
+          "reason": None, "on_hand": 0, "reserved": 0, **m} for m in movements],
+    )
+
+
+def record_releases(connection, stamp, table: str, reason: str | None) -> None:
+    """A `released` ledger row for every (order, line, product, location, held) of `table`."""
+    execute(
+        connection,
+        f"INSERT INTO stock_movements ({_LEDGER_COLUMNS}) SELECT :at, :actor, :command, 'released', product_id, "
+        f"location_id, 0, -held, order_id, order_line_id, CAST(:reason AS VARCHAR) FROM {table} "
+        "ORDER BY order_id, order_line_id, location_id",
+        {"at": stamp.at, "actor": stamp.actor, "command": stamp.command, "reason": reason},
+    )
+
+
+def ensure_level(connection, product_id: int, location_id: int) -> None:
+    execute(connection, "INSERT INTO stock_levels (product_id, location_id, on_hand, reserved) "
+                        "SELECT :p, :l, 0, 0 WHERE NOT EXISTS (SELECT 1 FROM stock_levels "
+                        "WHERE product_id = :p AND location_id = :l)", {"p": product_id, "l": location_id})
+
+
+def level(connection, product_id: int, location_id: int) -> tuple[int, int]:
+    """On hand and reserved of a product at a location (0, 0 when it never had any)."""
+    row = first(connection, "SELECT on_hand, reserved FROM stock_levels WHERE product_id = :p AND location_id = :l",
+                {"p": product_id, "l": location_id})
+    return (row.on_hand, row.reserved) if row else (0, 0)
+
+
+def move_on_hand(connection, product_id: int, location_id: int, delta: int) -> None:
+    execute(connection, "UPDATE stock_levels SET on_hand = on_hand + :d WHERE product_id = :p AND location_id = :l",
+            {"d": delta, "p": product_id, "l": location_id})
+
+
+def take_available(connection, product_id: int, location_id: int, quantity: int) -> bool:
+    """Reserve `quantity` if that many are available there: one conditional UPDATE."""
+    return rowcount(connection, "UPDATE stock_levels SET reserved = reserved + :q WHERE product_id = :p "
+                                "AND location_id = :l AND on_hand - reserved >= :q",
+                    {"q": quantity, "p": product_id, "l": location_id}) == 1
+
+
+def give_back(connection, table: str) -> None:
+    """Lower `reserved` by what `table` (product_id, location_id, held) holds, set-based."""
+    execute(
+        connection,
+        f"UPDATE stock_levels SET reserved = reserved - (SELECT SUM(r.held) FROM {table} r "
+        "WHERE r.product_id = stock_levels.product_id AND r.location_id = stock_levels.location_id) "
+        f"WHERE EXISTS (SELECT 1 FROM {table} r WHERE r.product_id = stock_levels.product_id "
+        "AND r.location_id = stock_levels.location_id)",
+    )
+
+
+def available(connection, product_ids) -> dict[tuple[int, int], int]:
+    """Units that can be promised, per (product, location)."""
+    if not product_ids:
+        return {}
+    found = rows(connection, "SELECT product_id, location_id, on_hand - reserved AS available FROM stock_levels "
+                             "WHERE product_id IN :ids", {"ids": sorted(product_ids)})
+    return {(r.product_id, r.location_id): r.available for r in found}
+
+
+def held_by_orders(batch: str, holding: str) -> str:
+    """The query of what the orders of `batch` (not skipped, in a status of `holding`, an SQL
+    list of constants) hold, per line and location."""
+    return f"""
+        SELECT m.order_id, m.order_line_id, m.product_id, m.location_id, SUM(m.reserved_delta) AS held
+        FROM stock_movements m
+        JOIN {batch} b ON b.number = m.order_id AND b.skip = 0
+        JOIN orders o ON o.id = b.number
+        WHERE o.status IN ({holding}) AND m.order_line_id IS NOT NULL
+        GROUP BY m.order_id, m.order_line_id, m.product_id, m.location_id
+        HAVING SUM(m.reserved_delta) > 0"""
+
+
+def units_held(connection, query: str) -> int:
+    """The sum of the `held` column of a query (such as `held_by_orders`)."""
+    return int(scalar(connection, f"SELECT COALESCE(SUM(held), 0) FROM ({query}) held_units"))
+
+
+def products_in(connection, table: str) -> set[int]:
+    return {r.product_id for r in rows(connection, f"SELECT DISTINCT product_id FROM {table}")}
+
+
+def waiting_lines(connection, product_ids, holding: list[str]) -> list:
+    """Backordered lines of these products in orders that hold stock, oldest order first."""
+    return rows(connection, f"""
+        SELECT l.id, l.order_id, o.status, l.product_id, l.sku, {MISSING_UNITS} AS missing
+        FROM order_lines l JOIN orders o ON o.id = l.order_id
+        WHERE l.backordered AND l.product_id IN :products AND o.status IN :holding
+        ORDER BY o.placed_at, o.id, l.line_no""", {"products": sorted(product_ids), "holding": holding})
+
+
+def waiting_units(connection, order_id: int) -> dict[int, int]:
+    """Units each backordered line of an order still waits for: line number -> units."""
+    found = rows(connection, f"SELECT l.line_no, {MISSING_UNITS} AS missing FROM order_lines l "
+                             "WHERE l.order_id = :order AND l.backordered", {"order": order_id})
+    return {r.line_no: r.missing for r in found if r.missing > 0}
+
+
+def promises_of_order(connection, order_id: int) -> list:
+    """(line_no, location, held) of every line of an order that holds stock."""
+    return rows(connection, """
+        SELECT l.line_no, loc.name AS location, SUM(m.reserved_delta) AS held
+        FROM stock_movements m JOIN order_lines l ON l.id = m.order_line_id JOIN locations loc ON loc.id = m.location_id
+        WHERE m.order_id = :order GROUP BY l.line_no, loc.name, loc.is_default, loc.id
+        HAVING SUM(m.reserved_delta) > 0 ORDER BY l.line_no, loc.is_default DESC, loc.id""", {"order": order_id})
+
+
+def set_backordered(connection, line_ids, value: bool) -> None:
+    # one statement per line: a long IN (...) list makes SQLite slow down quadratically
+    execute(connection, "UPDATE order_lines SET backordered = :v WHERE id = :id",
+            [{"id": i, "v": value} for i in line_ids])
+
+
+def levels_of_product(connection, product_id: int, location_id: int | None = None) -> list:
+    """(location, on_hand, reserved) of a product at every location (or one), default first."""
+    where = "AND loc.id = :location" if location_id is not None else ""
+    return rows(connection, f"""
+        SELECT loc.name AS location, COALESCE(s.on_hand, 0) AS on_hand, COALESCE(s.reserved, 0) AS reserved
+        FROM locations loc LEFT JOIN stock_levels s ON s.location_id = loc.id AND s.product_id = :product
+        WHERE 1 = 1 {where} ORDER BY loc.is_default DESC, loc.id""", {"product": product_id, "location": location_id})
+
+
+def levels(connection, *, product_id: int | None, location_id: int | None) -> list:
+    """(sku, name, location, on_hand, reserved) of physical products at every location."""
+    conditions, params = ["p.kind = 'physical'"], {}
+    if product_id is not None:
+        conditions.append("p.id = :product")
+        params["product"] = product_id
+    if location_id is not None:
+        conditions.append("loc.id = :location")
+        params["location"] = location_id
+    return rows(connection, f"""
+        SELECT p.sku, p.name, loc.name AS location, COALESCE(s.on_hand, 0) AS on_hand,
+               COALESCE(s.reserved, 0) AS reserved
+        FROM products p CROSS JOIN locations loc
+        LEFT JOIN stock_levels s ON s.product_id = p.id AND s.location_id = loc.id
+        WHERE {' AND '.join(conditions)}
+        ORDER BY p.sku, loc.is_default DESC, loc.id""", params)
+
+
+def physical_products(connection, product_id: int | None) -> list:
+    where = "AND id = :product" if product_id is not None else ""
+    return rows(connection, f"SELECT sku, name FROM products WHERE kind = 'physical' {where} ORDER BY sku",
+                {"product": product_id})
+
+
+def movements(connection, product_id: int, location_id: int | None, limit: int | None) -> list:
+    """The last `limit` ledger rows of a product (at a location), oldest first."""
+    where = "m.product_id = :product" + (" AND m.location_id = :location" if location_id is not None else "")
+    limit_sql = f"LIMIT {int(limit)}" if limit else ""
+    return rows(connection, f"""
+        SELECT * FROM (
+            SELECT m.id, m.at, m.kind, loc.name AS location, m.on_hand_delta, m.reserved_delta, m.order_id,
+                   m.actor, m.command, m.reason
+            FROM stock_movements m JOIN locations loc ON loc.id = m.location_id
+            WHERE {where} ORDER BY m.id DESC {limit_sql}) recent
+        ORDER BY id""", {"product": product_id, "location": location_id})
+
+
+def counters_against_ledger(connection) -> list:
+    """Every counter with the sums of its ledger."""
+    return rows(connection, """
+        SELECT p.sku, loc.name AS location, COALESCE(s.on_hand, 0) AS on_hand, COALESCE(s.reserved, 0) AS reserved,
+               COALESCE(m.on_hand, 0) AS ledger_on_hand, COALESCE(m.reserved, 0) AS ledger_reserved
+        FROM (SELECT product_id, location_id FROM stock_levels
+              UNION SELECT product_id, location_id FROM stock_movements) k
+        JOIN products p ON p.id = k.product_id
+        JOIN locations loc ON loc.id = k.location_id
+        LEFT JOIN stock_levels s ON s.product_id = k.product_id AND s.location_id = k.location_id
+        LEFT JOIN (SELECT product_id, location_id, SUM(on_hand_delta) AS on_hand, SUM(reserved_delta) AS reserved
+                   FROM stock_movements GROUP BY product_id, location_id) m
+               ON m.product_id = k.product_id AND m.location_id = k.location_id
+        ORDER BY p.sku, loc.name""")
+
+
+def clear_waiting_of_batch(connection, batch: str, holding: list[str]) -> None:
+    """Lines of the batch's orders (not skipped, still in a holding status) stop waiting."""
+    execute(connection, "UPDATE order_lines SET backordered = false WHERE backordered AND order_id IN "
+                        f"(SELECT b.number FROM {batch} b JOIN orders o ON o.id = b.number "
+                        "WHERE b.skip = 0 AND o.status IN :holding)", {"holding": holding})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,31 +67,38 @@ CUSTOMER = [
 ]
 
 
-def table_count(cli: Cli, table: str) -> int:
-    return query(cli, f"SELECT count(*) AS n FROM {table}")[0].n
+def table_count(where, table: str) -> int:
+    return query(where, f"SELECT count(*) AS n FROM {table}")[0].n
 
 
-def force_status(cli: Cli, number: int, status: str) -> None:
-    """Arrange a test: put an order in any status directly (bypassing the transition table)."""
+@contextmanager
+def _opened(where):
+    """The database of a Cli (opened here and closed after), or a Database the caller owns."""
+    if isinstance(where, Cli):
+        database = where.database()
+        try:
+            yield database
+        finally:
+            database.dispose()
+    else:
+        yield where
+
+
+def force_status(where, number: int, status: str) -> None:
+    """Arrange a test: put an order in any status directly (bypassing the transition table).
+    `where` is a Cli or a Database."""
     from ordercli.db.sql import execute
 
-    database = cli.database()
-    try:
-        with database.write() as connection:
-            execute(connection, "UPDATE orders SET status = :s WHERE id = :n", {"s": status, "n": number})
-    finally:
-        database.dispose()
+    with _opened(where) as database, database.write() as connection:
+        execute(connection, "UPDATE orders SET status = :s WHERE id = :n", {"s": status, "n": number})
 
 
-def query(cli: Cli, sql: str, params: dict | None = None) -> list:
+def query(where, sql: str, params: dict | None = None) -> list:
+    """Rows of a statement, read in a transaction of its own; `where` is a Cli or a Database."""
     from ordercli.db.sql import rows
 
-    database = cli.database()
-    try:
-        with database.read() as connection:
-            return rows(connection, sql, params)
-    finally:
-        database.dispose()
+    with _opened(where) as database, database.read() as connection:
+        return rows(connection, sql, params)
 
 
 def race(scripts: list[list[str]], timeout: float = 600) -> list[str]:

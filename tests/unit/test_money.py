@@ -1,3 +1,4 @@
+import operator
 import re
 from decimal import Decimal
 
@@ -51,6 +52,49 @@ def test_money_refuses_to_add_across_currencies():
     with pytest.raises(ValueError, match="EUR with USD"):
         Money(100, "EUR") + Money(100, "USD")
     assert Money(100, "EUR") + Money(250, "EUR") == Money(350, "EUR")
+
+
+@pytest.mark.parametrize("compare", [operator.lt, operator.le, operator.gt, operator.ge], ids=["<", "<=", ">", ">="])
+def test_money_refuses_to_compare_across_currencies(compare):
+    # without a rate there is no answer: 100 USD is neither less nor more than 200 EUR
+    with pytest.raises(ValueError, match="cannot compare USD with EUR"):
+        compare(Money(100, "USD"), Money(200, "EUR"))
+    with pytest.raises(ValueError, match="cannot compare EUR with USD"):
+        compare(Money(200, "EUR"), Money(100, "USD"))
+
+
+def test_sorting_amounts_of_mixed_currencies_is_refused():
+    with pytest.raises(ValueError, match="cannot compare"):
+        sorted([Money(300, "EUR"), Money(100, "USD"), Money(200, "EUR")])
+    with pytest.raises(ValueError, match="cannot compare"):
+        max(Money(300, "EUR"), Money(100, "JPY"))
+
+
+def test_money_of_one_currency_compares_by_amount():
+    assert Money(100, "EUR") < Money(200, "EUR") and not Money(200, "EUR") < Money(100, "EUR")
+    assert Money(200, "EUR") <= Money(200, "EUR") and not Money(201, "EUR") <= Money(200, "EUR")
+    assert Money(-5, "EUR") < Money(0, "EUR")
+    assert Money(300, "EUR") > Money(200, "EUR") and not Money(200, "EUR") > Money(200, "EUR")
+    assert Money(200, "EUR") >= Money(200, "EUR") and not Money(199, "EUR") >= Money(200, "EUR")
+    assert sorted([Money(300, "EUR"), Money(100, "EUR"), Money(200, "EUR")]) == [
+        Money(100, "EUR"), Money(200, "EUR"), Money(300, "EUR")]
+    assert max(Money(300, "EUR"), Money(1000, "EUR")) == Money(1000, "EUR")
+
+
+def test_amounts_in_different_currencies_are_unequal_not_an_error():
+    assert Money(100, "EUR") != Money(100, "USD")
+    assert not Money(100, "EUR") == Money(100, "USD")
+    assert Money(100, "EUR") == Money(100, "EUR")
+    assert len({Money(100, "EUR"), Money(100, "USD"), Money(100, "EUR")}) == 2
+
+
+def test_money_does_not_compare_with_plain_numbers():
+    assert Money(100, "EUR") != 100
+    for compare in (operator.lt, operator.le, operator.gt, operator.ge):
+        with pytest.raises(TypeError):
+            compare(Money(100, "EUR"), 100)
+        with pytest.raises(TypeError):
+            compare(100, Money(100, "EUR"))
 
 
 def test_money_multiplies_by_whole_quantities_only():

@@ -46,9 +46,13 @@ def normalize_currency(text: str) -> str:
     return code
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Money:
-    """An amount in integer minor units of one currency."""
+    """An amount in integer minor units of one currency.
+
+    Amounts of one currency add, subtract and compare; across currencies they refuse to
+    (ValueError), as there is no rate to compare them by. Equality across currencies is False.
+    """
 
     minor: int
     currency: str
@@ -70,11 +74,30 @@ class Money:
         exponent = currency_exponent(self.currency)
         return Decimal(self.minor).scaleb(-exponent).quantize(Decimal(1).scaleb(-exponent))
 
-    def _same(self, other: Money) -> None:
+    def _same(self, other: Money, doing: str = "combine") -> None:
         if not isinstance(other, Money):
-            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+            raise TypeError(f"cannot {doing} Money with {type(other).__name__}")
         if other.currency != self.currency:
-            raise ValueError(f"cannot combine {self.currency} with {other.currency}")
+            raise ValueError(f"cannot {doing} {self.currency} with {other.currency}")
+
+    # Written out rather than dataclass(order=True), which compares (minor, currency) tuples
+    # and so calls 100 USD less than 200 EUR.
+    def _compared(self, other: Money) -> int:
+        """The other amount's minor units, once it is known to be in the same currency."""
+        self._same(other, "compare")
+        return other.minor
+
+    def __lt__(self, other: Money) -> bool:
+        return self.minor < self._compared(other) if isinstance(other, Money) else NotImplemented
+
+    def __le__(self, other: Money) -> bool:
+        return self.minor <= self._compared(other) if isinstance(other, Money) else NotImplemented
+
+    def __gt__(self, other: Money) -> bool:
+        return self.minor > self._compared(other) if isinstance(other, Money) else NotImplemented
+
+    def __ge__(self, other: Money) -> bool:
+        return self.minor >= self._compared(other) if isinstance(other, Money) else NotImplemented
 
     def __add__(self, other: Money) -> Money:
         self._same(other)

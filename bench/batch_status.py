@@ -39,8 +39,9 @@ def main() -> None:
     env = {**os.environ, "NO_COLOR": "1"}
     for target_status in ("ready_to_ship", "canceled"):
         start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "ordercli", "--db", target, "status", "-", "--to", target_status],
-                              input=stdin, capture_output=True, text=True, env=env)
+        # --yes: a script moving more than 100 orders to a final status must say so
+        proc = subprocess.run([sys.executable, "-m", "ordercli", "--db", target, "status", "-", "--to", target_status,
+                               "--yes"], input=stdin, capture_output=True, text=True, env=env)
         elapsed = time.perf_counter() - start
         if proc.returncode != 0:
             sys.exit(f"status failed ({proc.returncode}): {proc.stderr[-2000:]}")
@@ -64,7 +65,7 @@ def main() -> None:
         held = scalar(connection, "SELECT SUM(reserved) FROM stock_levels")
     database.dispose()
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "ordercli", "--db", target, "status", "-", "--to", "canceled"],
+    proc = subprocess.run([sys.executable, "-m", "ordercli", "--db", target, "status", "-", "--to", "canceled", "--yes"],
                           input="\n".join(str(n) for n in holding) + "\n", capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:

@@ -57,7 +57,7 @@ step "A change the state machine refuses (exit code 4, nothing changed)"
 if ordercli status "$phone_order" --to returned; then exit 1; else echo "exit code: $?"; fi
 
 step "A customer cancels: the order's stock is released; the history says who, when and why"
-ordercli status "$web_order" --to canceled --reason "customer called to cancel"
+ordercli status "$web_order" --to canceled --reason "customer called to cancel" --yes  # --yes: do not ask
 ordercli history "$web_order"
 ordercli stock history GIFTBOX
 

@@ -58,10 +58,11 @@ def test_an_unknown_command_or_option_is_a_usage_error(cli):
     assert cli("list", "--colour").exit_code == 2
 
 
-def test_debug_shows_the_traceback_of_an_error(cli):
+@pytest.mark.parametrize("args", [["--debug", "show", "9"], ["show", "9", "--debug"]], ids=["before", "after"])
+def test_debug_shows_the_traceback_of_an_error(cli, args):
     plain = cli("show", "9")
     assert plain.exit_code == 3 and "Traceback" not in plain.stderr
-    debug = cli("--debug", "show", "9")
+    debug = cli(*args)
     assert debug.exit_code == 3
     assert "Traceback" in debug.stderr and "NotFound" in debug.stderr
 

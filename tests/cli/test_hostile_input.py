@@ -148,9 +148,15 @@ NUMBER_COMMANDS = {  # command -> (how hostile digits get in, what the error say
 }
 
 
+# Values that say what to act on are read with the command line: one that cannot be read is a
+# usage error (exit 2), not invalid data (README, "Exit codes").
+READ_WITH_THE_COMMAND_LINE = {"expire --older-than"}
+
+
 def _number_cases(command: str) -> list[Case]:
     build, says = NUMBER_COMMANDS[command]
-    return [Case(f"{command}: {kind}", build(digits), says) for kind, digits in NUMBERS]
+    code = 2 if command in READ_WITH_THE_COMMAND_LINE else 5
+    return [Case(f"{command}: {kind}", build(digits), says, code) for kind, digits in NUMBERS]
 
 
 def _deep(levels: int) -> bytes:

@@ -32,7 +32,7 @@ def store(cli):
 def stock(cli, sku):
     """{location: (on_hand, reserved)} for a SKU."""
     [product] = cli.json("stock", "list", "--sku", sku)
-    return {l["location"]: (l["on_hand"], l["reserved"]) for l in product["locations"]}
+    return {l["location"]: (l["on_hand"], l["reserved"]) for l in product["stock"]["locations"]}
 
 
 def ledger_agrees(cli):
@@ -62,7 +62,7 @@ def test_the_first_location_is_the_default_and_it_can_change(cli):
 @pytest.mark.parametrize("args, code, message", [
     (["main"], 4, "location main already exists"),
     (["x y"], 5, "location name 'x y' is not valid"),
-    (["depot", "--kind", "garage"], 5, "kind 'garage' is not one of warehouse, store"),
+    (["depot", "--kind", "garage"], 2, "--kind 'garage' is not one of warehouse, store"),
     (["depot", "--city", "Hamburg"], 5, "--address is required"),
     (["depot", "--address", "a", "--city", "b", "--country", "Atlantis"], 5, "unknown country 'Atlantis'"),
 ])
@@ -110,11 +110,11 @@ def test_a_discontinued_product_cannot_be_ordered(store):
 
 @pytest.mark.parametrize("args, code, message", [
     (["add", "CHAI", "--name", "Chai", "--price", "1"], 4, "product CHAI already exists"),
-    (["add", "NEW", "--name", "New"], 5, "missing required fields: --price"),
+    (["add", "NEW", "--name", "New"], 2, "missing required fields: --price (see ordercli product add --help)"),
     (["add", "NEW", "--name", "New", "--price", "-3"], 5, "price '-3' is negative"),
     (["add", "NEW", "--name", "New", "--price", "1", "--gtin", "4006381333932"], 5, "GTIN '4006381333932' is not valid"),
     (["add", "NEW", "--name", "New", "--price", "1", "--gtin", "4006381333931"], 4, "GTIN 4006381333931 is already used by CHANG"),
-    (["add", "NEW", "--name", "New", "--price", "1", "--kind", "food"], 5, "kind 'food' is not one of"),
+    (["add", "NEW", "--name", "New", "--price", "1", "--kind", "food"], 2, "--kind 'food' is not one of"),
     (["add", "NEW", "--name", "New", "--price", "1", "--tax-rate", "120"], 5, "between 0 and 100"),
     (["update", "NOPE", "--price", "1"], 3, "product NOPE does not exist"),
     (["update", "CHAI"], 2, "nothing to change"),
@@ -234,7 +234,7 @@ def test_receive_adjust_and_transfer_keep_counters_and_ledger_equal(store):
     (["receive", "EBOOK", "5"], 4, "EBOOK is a digital product: it has no stock"),
     (["adjust", "CHAI", "0", "--reason", "x"], 5, "adjustment must not be zero"),
     (["adjust", "CHAI", "-9", "--reason", "count"], 4, "would leave -1 on hand, below the 0 promised"),
-    (["adjust", "CHAI", "-1"], 2, "Missing option '--reason'"),
+    (["adjust", "CHAI", "-1"], 2, "missing option --reason (see ordercli stock adjust --help)"),
     (["adjust", "CHAI", "-1", "--reason", " "], 5, "--reason is required"),
     (["transfer", "CHAI", "9", "--from", "main", "--to", "north"], 4, "insufficient stock for CHAI at main: requested 9, available 8"),
     (["transfer", "CHAI", "1", "--from", "main", "--to", "main"], 5, "--from and --to are the same location"),
@@ -247,6 +247,12 @@ def test_bad_stock_commands_exit_with_their_code_and_change_nothing(store, args,
     assert "Traceback" not in outcome.stderr
     assert stock(store, "CHAI") == {"main": (8, 0), "north": (5, 0)}
     assert table_count(store, "stock_movements") == before
+
+
+def test_a_message_calls_only_its_fields_by_their_flags_not_the_text_around_them(store):
+    ok(store("location", "add", "to"))
+    outcome = store("stock", "transfer", "CHAI", "1", "--from", "to", "--to", "to")
+    assert (outcome.exit_code, outcome.stderr) == (5, "ordercli: --from and --to are the same location (to)\n")
 
 
 def test_stock_without_any_location_says_what_to_do(cli):
@@ -267,7 +273,7 @@ def test_an_adjustment_may_not_take_away_promised_units(store):
 
 def test_stock_list_filters_and_reads_back_as_csv(store):
     listed = store.json("stock", "list")
-    assert [(p["sku"], p["available"]) for p in listed] == [("CHAI", 13), ("CHANG", 0)]  # physical only
+    assert [(p["sku"], p["stock"]["available"]) for p in listed] == [("CHAI", 13), ("CHANG", 0)]  # physical only
     assert [p["sku"] for p in store.json("stock", "list", "--below", "1")] == ["CHANG"]
     assert [p["sku"] for p in store.json("stock", "list", "--below", "6", "--at", "north")] == ["CHAI", "CHANG"]
     rows = list(csv.DictReader(io.StringIO(store("stock", "list", "--csv").stdout, newline="")))
@@ -403,11 +409,11 @@ def test_expire_abandons_old_unverified_open_orders_and_releases_their_stock(sto
                  - __import__("datetime").timedelta(hours=3)})
     database.dispose()
     dry = json.loads(ok(store("expire", "--older-than", "2h", "--dry-run", "--json")).stdout)
-    assert [(o["order"], o["changed"]) for o in dry["abandoned"]] == [(1, False)]
+    assert [(o["number"], o["changed"]) for o in dry["abandoned"]] == [(1, False)]
     assert dry["released_units"] == 2
     assert store.json("show", "1")["status"] == "open"
     done = ok(store("expire", "--older-than", "2h", "--json"))
-    assert [o["order"] for o in json.loads(done.stdout)["abandoned"]] == [1]
+    assert [o["number"] for o in json.loads(done.stdout)["abandoned"]] == [1]
     assert "abandoned 1 order(s) not verified within 2h, released 2 unit(s) of stock: 1" in done.stderr
     assert [store.json("show", str(n))["status"] for n in (1, 2, 3)] == ["abandoned", "open", "open"]
     assert store.json("history", "1")[-1]["reason"] == "not verified within 2h"
@@ -415,7 +421,7 @@ def test_expire_abandons_old_unverified_open_orders_and_releases_their_stock(sto
     again = ok(store("expire", "--older-than", "2h"))
     assert "abandoned 0 order(s)" in again.stderr
     bad = store("expire", "--older-than", "soon")
-    assert bad.exit_code == 5 and "'soon' is not a duration" in bad.stderr
+    assert bad.exit_code == 2 and "--older-than 'soon' is not a duration" in bad.stderr
 
 
 def test_a_new_price_stays_in_the_products_currency(store):
@@ -462,7 +468,7 @@ def test_wrong_kinds_of_input_get_their_exit_codes_not_a_crash(store, tmp_path):
     assert latin.exit_code == 5 and "not UTF-8" in latin.stderr
     for args in (["list", "--until", "9999-12-31"], ["list", "--since", "0001-01-01T00:00+01:00"]):
         far = store(*args)
-        assert far.exit_code == 5 and "out of range" in far.stderr, far
+        assert far.exit_code == 2 and "out of range" in far.stderr, far
     assert store("list", "--limit", "99999999999999999999").exit_code == 2
     assert table_count(store, "orders") == 0
 

@@ -39,5 +39,5 @@ def test_no_input_never_prompts_even_on_a_terminal(sqlite_cli):
                           env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"}, encoding="utf-8", timeout=60)
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 5
+    assert child.exitstatus == 2
     assert "missing required fields: --name, --email or --phone, --address, --city, --country, --line" in child.before

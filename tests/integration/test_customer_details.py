@@ -27,7 +27,7 @@ def test_a_later_order_with_the_same_email_does_not_rewrite_an_earlier_order(cli
     assert (record.name, record.phone) == ("Mallory", "+442083661177")
 
     # listings show each order's own name too
-    listed = {o["number"]: o["customer"] for o in cli.json("list")}
+    listed = {o["number"]: o["customer"]["name"] for o in cli.json("list")}
     assert listed == {1: "Alice Original", 2: "Mallory"}
     assert [o["number"] for o in cli.json("list", "--customer", "alice")] == [1]
 

@@ -491,7 +491,7 @@ def test_an_empty_db_option_is_a_usage_error_not_the_default_database(tmp_path, 
         outcome = run_without_db(*args, env={"XDG_DATA_HOME": str(data), "ORDERCLI_DB": None})
         assert outcome.exit_code == 2, outcome
         assert one_line(outcome) == ("ordercli: --db is empty: give a SQLite file path or a database URL, "
-                                     "or leave it out for the default database")
+                                     "or leave it out for the default database (see ordercli --help)")
     blank = run_without_db("list", env={"XDG_DATA_HOME": str(data), "ORDERCLI_DB": "   "})
     assert blank.exit_code == 2 and one_line(blank).startswith("ordercli: ORDERCLI_DB is empty"), blank
     assert not data.exists()

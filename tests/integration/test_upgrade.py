@@ -45,7 +45,7 @@ def test_a_first_version_database_is_upgraded_on_open_and_keeps_its_data(fresh_c
     import json
 
     orders = json.loads(outcome.stdout)
-    assert [(o["number"], o["status"], o["total"]["amount"]) for o in orders] == [
+    assert [(o["number"], o["status"], o["totals"]["total"]["amount"]) for o in orders] == [
         (1, "open", "43.87"), (2, "canceled", "43.87"), (3, "ready_to_ship", "43.87")]
     order = fresh_cli.json("show", "1")
     assert order["customer"]["email"] == "maria@example.com"

@@ -1,7 +1,10 @@
 import pytest
 
-from ordercli.domain.errors import InvalidData
+from ordercli.domain.errors import Field, InvalidData, MissingFields
+from ordercli.domain.money import parse_percent
 from ordercli.domain.validation import (
+    Problems,
+    as_field,
     clean_text,
     normalize_actor,
     normalize_country,
@@ -246,3 +249,34 @@ def test_common_phone_notations_still_read():
     assert normalize_phone("+1 503/555-9831", None) == "+15035559831"
     with pytest.raises(InvalidData, match="longer than 40 characters"):
         normalize_phone("0" * 10_000, "DE")
+
+
+FLAGS = {"note": "--note", "percent": "--percent", "customer.name": "--name"}
+
+
+def test_a_problem_names_its_fields_so_each_entry_point_can_call_them_its_own_way():
+    with pytest.raises(InvalidData) as long_note:
+        clean_text("x" * 501, Field("note"), max_length=500)
+    assert str(long_note.value) == "note is longer than 500 characters"
+    assert long_note.value.worded(FLAGS) == "--note is longer than 500 characters"
+    missing = MissingFields(["customer.name", "lines"])
+    assert (str(missing), missing.worded(FLAGS)) == ("missing required fields: customer.name, lines",
+                                                     "missing required fields: --name, lines")
+
+
+def test_only_the_fields_are_renamed_never_what_someone_typed():
+    with pytest.raises(InvalidData) as bad_percent:
+        as_field("percent", parse_percent, "note")
+    assert str(bad_percent.value).startswith("percent 'note' is not a number")
+    assert bad_percent.value.worded(FLAGS).startswith("--percent 'note' is not a number")
+    with pytest.raises(InvalidData) as plain:
+        clean_text("", "note", required=True)  # a plain name, not a Field: said as it is
+    assert plain.value.worded(FLAGS) == "note is required"
+
+
+def test_a_prefixed_problem_keeps_its_fields():
+    problems = Problems()
+    problems.check(clean_text, "a\tb", Field("note"), prefix="line 1: ")
+    with pytest.raises(InvalidData) as caught:
+        problems.raise_if_any()
+    assert caught.value.worded(FLAGS) == "line 1: --note contains a tab (U+0009)"

@@ -9,14 +9,23 @@ import typer
 from ordercli import __version__
 from ordercli.cli import database, locations, orders, products, promos, stock
 from ordercli.cli.context import AppContext
-from ordercli.cli.errors import EXIT_USAGE, OrderCliGroup, fail
+from ordercli.cli.errors import OrderCliGroup
 
 HELP = """Order management for the terminal: orders, statuses, stock and documents.
 
 Data is kept in a SQLite file in your user data directory unless --db or ORDERCLI_DB names
 another file or a PostgreSQL URL. Data goes to stdout, messages to stderr; --json on every
 listing gives a stable shape for scripts. Exit codes: 0 ok, 1 unexpected, 2 usage,
-3 not found, 4 refused by a business rule, 5 invalid data, 6 database busy or unavailable.
+3 not found, 4 refused, 5 invalid data, 6 database busy or unavailable, 130 interrupted.
+
+The global options --db, --actor, --quiet and --debug work before or after the command
+(`ordercli show 1042 --debug`); given in both places, the later one wins.
+
+\b
+Examples:
+  ordercli create --name "Maria Anders" --email maria@example.com ...
+  ordercli list --status open --since yesterday
+  ordercli --db postgresql+psycopg://ops@db.internal/orders list
 """
 
 app = typer.Typer(
@@ -40,12 +49,12 @@ def root(
     ctx: typer.Context,
     db: Annotated[
         str | None,
-        typer.Option("--db", envvar="ORDERCLI_DB", show_envvar=True,
+        typer.Option("--db", metavar="PATH|URL", envvar="ORDERCLI_DB", show_envvar=True,
                      help="SQLite file path or database URL (postgresql+psycopg://user@host/db)."),
     ] = None,
     actor: Annotated[
         str | None,
-        typer.Option("--actor", envvar="ORDERCLI_ACTOR", show_envvar=True,
+        typer.Option("--actor", metavar="NAME", envvar="ORDERCLI_ACTOR", show_envvar=True,
                      help="Name written to order history (default: your OS user name)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr, only errors.")] = False,
@@ -54,22 +63,50 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    if db is not None and not db.strip():
-        # An empty --db must not quietly mean the default database. (An empty ORDERCLI_DB
-        # never gets here: like most tools, ordercli takes an empty variable as unset.)
-        source = ctx.get_parameter_source("db")
-        where = "ORDERCLI_DB" if source is not None and source.name == "ENVIRONMENT" else "--db"
-        raise fail(f"{where} is empty: give a SQLite file path or a database URL, "
-                   "or leave it out for the default database", EXIT_USAGE)
-    state = AppContext(db_target=db, actor=actor, debug=debug, quiet=quiet)
+    source = ctx.get_parameter_source("db")
+    state = AppContext(actor=actor, debug=debug, quiet=quiet)
+    state.use("db", db, "ORDERCLI_DB" if source is not None and source.name == "ENVIRONMENT" else "--db")
     ctx.obj = state
     ctx.call_on_close(state.close)
 
 
 app.add_typer(orders.app)
 app.add_typer(stock.top)
-app.add_typer(products.app, name="product", help="The catalogue: add, update, list, show, import.")
-app.add_typer(stock.app, name="stock", help="Stock per product and location, and its ledger.")
-app.add_typer(locations.app, name="location", help="Warehouses and stores.")
-app.add_typer(promos.app, name="promo", help="Promo codes: add and list.")
-app.add_typer(database.app, name="db", help="The database: where it is, its schema version, upgrades.")
+app.add_typer(products.app, name="product", help="""The catalogue: add, update, list, show, import.
+
+\b
+Examples:
+  ordercli product add CHAI --name "Chai, 10 boxes x 20 bags" --price 18.00
+  ordercli product list --search chai
+  ordercli product import examples/products.csv
+""")
+app.add_typer(stock.app, name="stock", help="""Stock per product and location, and its ledger.
+
+\b
+Examples:
+  ordercli stock receive CHAI 40 --at main --note "PO 4711"
+  ordercli stock list --below 10
+  ordercli stock history CHAI
+""")
+app.add_typer(locations.app, name="location", help="""Warehouses and stores.
+
+\b
+Examples:
+  ordercli location add main
+  ordercli location add berlin-store --kind store --city Berlin --country DE
+  ordercli location list
+""")
+app.add_typer(promos.app, name="promo", help="""Promo codes: add and list.
+
+\b
+Examples:
+  ordercli promo add WELCOME10 --percent 10 --valid-until 2026-12-31
+  ordercli promo list
+""")
+app.add_typer(database.app, name="db", help="""The database: where it is, its schema version, upgrades.
+
+\b
+Examples:
+  ordercli db info
+  ordercli --db postgresql+psycopg://ops@db.internal/orders db upgrade
+""")

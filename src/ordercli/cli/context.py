@@ -18,15 +18,32 @@ class AppContext:
     actor: str | None = None
     debug: bool = False
     quiet: bool = False
+    fields_as_flags: bool = True  # errors call input fields by their flags; False when a file gave them
     _database: object = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        # A name given with --actor or ORDERCLI_ACTOR is refused at once, whatever the command:
-        # it is replayed by `history` and `stock history`, so it must be text a person can read.
-        if self.actor is not None:
+        self.use("actor", self.actor)
+
+    def use(self, option: str, value, where: str = "--db") -> None:
+        """Take the value of a global option, given before the command or after it (then it
+        comes later and wins). `where` names the database's source in a message."""
+        if option == "db":
+            if value is not None and not value.strip():
+                # An empty --db must not quietly mean the default database. (An empty ORDERCLI_DB
+                # never gets here: like most tools, ordercli takes an empty variable as unset.)
+                from ordercli.cli.errors import EXIT_USAGE, fail
+
+                raise fail(f"{where} is empty: give a SQLite file path or a database URL, "
+                           "or leave it out for the default database", EXIT_USAGE)
+            self.db_target = value
+        elif option == "actor" and value is not None:
+            # A name given with --actor or ORDERCLI_ACTOR is refused at once, whatever the command:
+            # it is replayed by `history` and `stock history`, so it must be text a person can read.
             from ordercli.domain.validation import normalize_actor
 
-            self.actor = normalize_actor(self.actor, ACTOR_SOURCE)
+            self.actor = normalize_actor(value, ACTOR_SOURCE)
+        else:
+            setattr(self, option, value)
 
     def database(self):
         """The database, opened on first use (so `--help` never loads SQLAlchemy)."""

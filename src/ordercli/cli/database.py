@@ -2,43 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from ordercli.cli.context import app_context
+from ordercli.cli.output import Output, output_options
 
 app = typer.Typer(no_args_is_help=True)
 
 
+def _print_info(facts) -> None:
+    """The keys of the JSON, one a line."""
+    from ordercli.cli import shapes
+
+    for key, value in shapes.database_info(facts).items():
+        print(f"{key:<14}{'' if value is None else value}")
+
+
 @app.command("info")
+@output_options(json="Print JSON.")
 def info(
     ctx: typer.Context,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    output: Output,
 ) -> None:
     """Show where the database is, its backend and schema version (never prints a password).
 
-    Example: ordercli --db postgresql+psycopg://ops@db.internal/orders db info
+    \b
+    Example:
+      ordercli --db postgresql+psycopg://ops@db.internal/orders db info
     """
+    from ordercli.cli import shapes
     from ordercli.services.admin import database_info
 
     facts = database_info(app_context(ctx).database())
-    data = {
-        "location": facts.location,
-        "backend": facts.backend,
-        "schema": facts.revision,
-        "latest_schema": facts.latest,
-        "up_to_date": facts.up_to_date,
-        "size_bytes": facts.size_bytes,
-        "orders": facts.orders,
-    }
-    if json_out:
-        from ordercli.cli.output import print_json
-
-        print_json(data)
-        return
-    for key, value in data.items():
-        print(f"{key:<14}{'' if value is None else value}")
+    output.emit(facts, shape=shapes.database_info, table=_print_info)
 
 
 @app.command("upgrade")
@@ -48,7 +44,9 @@ def upgrade(ctx: typer.Context) -> None:
     Every command also does this when it opens an older database; this command lets you do it
     at a chosen moment (say, before a cron job runs). It is safe to run twice.
 
-    Example: ordercli db upgrade
+    \b
+    Example:
+      ordercli db upgrade
     """
     from ordercli.services.admin import upgrade_database
 

@@ -8,28 +8,16 @@ from typing import Annotated
 
 import typer
 
+from ordercli.cli import confirm, values
 from ordercli.cli.context import app_context
 from ordercli.cli.errors import EXIT_USAGE, exit_code_for, fail
-from ordercli.domain.errors import InvalidData, MissingFields
-from ordercli.domain.orders import CHANNELS, VERIFICATION_METHODS, AddressRequest, LineRequest, OrderRequest
+from ordercli.cli.output import Format, Output, output_options
+from ordercli.domain.errors import InvalidData
+from ordercli.domain.orders import (CHANNELS, DELIVERY_METHODS, VERIFICATION_METHODS, AddressRequest, LineRequest,
+                                    OrderRequest)
 from ordercli.domain.statuses import Status
 
 app = typer.Typer()
-
-# Flags for the fields `missing_fields` names, so the message speaks the user's language.
-FLAG_FOR_FIELD = {
-    "customer.name": "--name",
-    "customer.email or customer.phone": "--email or --phone",
-    "billing_address.line1": "--address",
-    "billing_address.city": "--city",
-    "billing_address.country": "--country",
-    "shipping_address.line1": "--ship-address",
-    "shipping_address.city": "--ship-city",
-    "shipping_address.country": "--ship-country",
-    "lines": "--line",
-}
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (a stable shape for scripts).")]
 
 
 def parse_line_spec(spec: str) -> LineRequest:
@@ -75,35 +63,36 @@ def _prompt_missing(request: OrderRequest, missing: list[str]) -> None:
 
 
 @app.command()
+@output_options()
 def create(
     ctx: typer.Context,
-    name: Annotated[str | None, typer.Option(help="Customer name.", rich_help_panel="Customer")] = None,
-    email: Annotated[str | None, typer.Option(help="Customer email (syntax checked, no DNS).", rich_help_panel="Customer")] = None,
-    phone: Annotated[str | None, typer.Option(help="Customer phone; stored as E.164.", rich_help_panel="Customer")] = None,
-    address: Annotated[str | None, typer.Option(help="Billing street address.", rich_help_panel="Billing address")] = None,
-    address2: Annotated[str | None, typer.Option(help="Billing address, second line.", rich_help_panel="Billing address")] = None,
-    city: Annotated[str | None, typer.Option(rich_help_panel="Billing address")] = None,
-    region: Annotated[str | None, typer.Option(rich_help_panel="Billing address")] = None,
-    postal_code: Annotated[str | None, typer.Option(rich_help_panel="Billing address")] = None,
-    country: Annotated[str | None, typer.Option(help="ISO 3166 code (DE) or name.", rich_help_panel="Billing address")] = None,
-    ship_name: Annotated[str | None, typer.Option(help="Recipient, if not the customer.", rich_help_panel="Shipping address (default: billing)")] = None,
-    ship_address: Annotated[str | None, typer.Option(rich_help_panel="Shipping address (default: billing)")] = None,
-    ship_address2: Annotated[str | None, typer.Option(rich_help_panel="Shipping address (default: billing)")] = None,
-    ship_city: Annotated[str | None, typer.Option(rich_help_panel="Shipping address (default: billing)")] = None,
-    ship_region: Annotated[str | None, typer.Option(rich_help_panel="Shipping address (default: billing)")] = None,
-    ship_postal_code: Annotated[str | None, typer.Option(rich_help_panel="Shipping address (default: billing)")] = None,
-    ship_country: Annotated[str | None, typer.Option(rich_help_panel="Shipping address (default: billing)")] = None,
-    line: Annotated[list[str] | None, typer.Option("--line", "-l", help="SKU:QTY[@PRICE][:DESCRIPTION]; repeat for each line.")] = None,
-    channel: Annotated[str | None, typer.Option(help=f"Where the order came from: {', '.join(CHANNELS)} (default other).")] = None,
-    ref: Annotated[str | None, typer.Option(help="The channel's own order reference (unique per channel).")] = None,
-    promo: Annotated[str | None, typer.Option(help="Promo code to apply.")] = None,
-    note: Annotated[str | None, typer.Option(help="A note kept with the order.")] = None,
-    currency: Annotated[str | None, typer.Option(envvar="ORDERCLI_CURRENCY", help="ISO 4217 code (default EUR).")] = None,
-    delivery: Annotated[str | None, typer.Option(help="Delivery of physical lines: ship, pickup or hand_over (default ship).")] = None,
+    output: Output,
+    name: Annotated[str | None, typer.Option(metavar="NAME", help="Customer name.", rich_help_panel="Customer")] = None,
+    email: Annotated[str | None, typer.Option(metavar="EMAIL", help="Customer email (syntax checked, no DNS).", rich_help_panel="Customer")] = None,
+    phone: Annotated[str | None, typer.Option(metavar="PHONE", help="Customer phone; stored as E.164.", rich_help_panel="Customer")] = None,
+    address: Annotated[str | None, typer.Option(metavar="STREET", help="Billing street address.", rich_help_panel="Billing address")] = None,
+    address2: Annotated[str | None, typer.Option(metavar="TEXT", help="Billing address, second line.", rich_help_panel="Billing address")] = None,
+    city: Annotated[str | None, typer.Option(metavar="CITY", help="Billing city.", rich_help_panel="Billing address")] = None,
+    region: Annotated[str | None, typer.Option(metavar="REGION", help="Billing state, province or region.", rich_help_panel="Billing address")] = None,
+    postal_code: Annotated[str | None, typer.Option(metavar="CODE", help="Billing postal code.", rich_help_panel="Billing address")] = None,
+    country: Annotated[str | None, typer.Option(metavar="COUNTRY", help="ISO 3166 code (DE) or name.", rich_help_panel="Billing address")] = None,
+    ship_name: Annotated[str | None, typer.Option(metavar="NAME", help="Recipient, if not the customer.", rich_help_panel="Shipping address (default: billing)")] = None,
+    ship_address: Annotated[str | None, typer.Option(metavar="STREET", help="Shipping street address.", rich_help_panel="Shipping address (default: billing)")] = None,
+    ship_address2: Annotated[str | None, typer.Option(metavar="TEXT", help="Shipping address, second line.", rich_help_panel="Shipping address (default: billing)")] = None,
+    ship_city: Annotated[str | None, typer.Option(metavar="CITY", help="Shipping city.", rich_help_panel="Shipping address (default: billing)")] = None,
+    ship_region: Annotated[str | None, typer.Option(metavar="REGION", help="Shipping state, province or region.", rich_help_panel="Shipping address (default: billing)")] = None,
+    ship_postal_code: Annotated[str | None, typer.Option(metavar="CODE", help="Shipping postal code.", rich_help_panel="Shipping address (default: billing)")] = None,
+    ship_country: Annotated[str | None, typer.Option(metavar="COUNTRY", help="Shipping country: ISO 3166 code or name.", rich_help_panel="Shipping address (default: billing)")] = None,
+    line: Annotated[list[str] | None, typer.Option("--line", "-l", metavar="SKU:QTY[@PRICE][:DESC]", help="An order line; repeat for each line.")] = None,
+    channel: Annotated[values.Channel | None, typer.Option(metavar="CHANNEL", case_sensitive=False, help=f"Where the order came from: {values.one_of(CHANNELS)} (default other).")] = None,
+    ref: Annotated[str | None, typer.Option(metavar="REF", help="The channel's own order reference (unique per channel).")] = None,
+    promo: Annotated[str | None, typer.Option(metavar="CODE", help="Promo code to apply.")] = None,
+    note: Annotated[str | None, typer.Option(metavar="TEXT", help="A note kept with the order.")] = None,
+    currency: Annotated[str | None, typer.Option(metavar="CURRENCY", envvar="ORDERCLI_CURRENCY", help="ISO 4217 code (default EUR).")] = None,
+    delivery: Annotated[values.Delivery | None, typer.Option(metavar="METHOD", case_sensitive=False, help=f"Delivery of physical lines: {values.one_of(DELIVERY_METHODS['physical'])} (default ship).")] = None,
     backorder: Annotated[bool, typer.Option("--backorder", help="Accept lines without enough stock: promise what there is, the rest when stock arrives.")] = False,
-    from_file: Annotated[Path | None, typer.Option("--from-file", "-f", help="The whole order as JSON ('-' for stdin).")] = None,
+    from_file: Annotated[Path | None, typer.Option("--from-file", "-f", metavar="PATH|-", help="The whole order as JSON ('-' for stdin).")] = None,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; fail listing every missing field.")] = False,
-    json_out: JsonFlag = False,
 ) -> None:
     """Create an order (open). Prints the new order number on stdout.
 
@@ -113,11 +102,15 @@ def create(
     terminal, missing fields are asked for; otherwise (or with --no-input) the command fails
     listing every missing field.
 
+    \b
     Example:
-
-        ordercli create --name "Maria Anders" --email maria@example.com --address "Obere Str. 57" --city Berlin --postal-code 12209 --country DE --channel phone --line CHAI:2 --line GIFTWRAP:1@2.50:"Gift wrapping"
+      ordercli create --name "Maria Anders" --email maria@example.com \\
+        --address "Obere Str. 57" --city Berlin --postal-code 12209 \\
+        --country DE --channel phone --line CHAI:2 \\
+        --line "GIFTWRAP:1@2.50:Gift wrapping"
     """
     state = app_context(ctx)
+    state.fields_as_flags = from_file is None
     flags_given = any(v for v in (name, email, phone, address, address2, city, region, postal_code, country,
                                   ship_name, ship_address, ship_address2, ship_city, ship_region,
                                   ship_postal_code, ship_country, line, channel, ref, promo, note, delivery))
@@ -138,30 +131,20 @@ def create(
             name=name, email=email, phone=phone,
             billing=AddressRequest(None, address, address2, city, region, postal_code, country),
             shipping=None if shipping.is_empty() else shipping,
-            channel=channel, channel_ref=ref, lines=[parse_line_spec(s) for s in line or []],
-            promo=promo, note=note, currency=currency, delivery_method=delivery, backorder=backorder,
+            channel=channel and channel.value, channel_ref=ref, lines=[parse_line_spec(s) for s in line or []],
+            promo=promo, note=note, currency=currency, delivery_method=delivery and delivery.value,
+            backorder=backorder,
         )
         from ordercli.domain.orders import missing_fields
 
         missing = missing_fields(request)
         if missing and _can_prompt(no_input):
             _prompt_missing(request, missing)
+    from ordercli.cli import shapes
     from ordercli.services.orders import create_order
 
-    try:
-        order = create_order(state.database(), request, state.stamp("create"))
-    except MissingFields as error:
-        if from_file is not None:
-            raise
-        names = ", ".join(FLAG_FOR_FIELD.get(f, f) for f in error.fields)
-        raise MissingFields([names]) from None
-    if json_out:
-        from ordercli.cli.output import print_json
-        from ordercli.cli.render import order_json
-
-        print_json(order_json(order))
-    else:
-        print(order.number)
+    order = create_order(state.database(), request, state.stamp("create"))
+    output.emit(order, shape=shapes.order, table=lambda created: print(created.number))
     from ordercli.services.orders import CUSTOMER_CHANGED
 
     for entry in order.history:
@@ -179,140 +162,117 @@ def create(
 
 
 @app.command()
+@output_options()
 def show(
     ctx: typer.Context,
-    order: Annotated[str, typer.Argument(help="Order number.")],
-    json_out: JsonFlag = False,
+    output: Output,
+    order: values.Order,
 ) -> None:
     """Show one order: customer, addresses, lines, totals, verification, history.
 
-    Example: ordercli show 1042 --json
+    \b
+    Example:
+      ordercli show 1042 --json
     """
-    from ordercli.domain.validation import parse_order_number
     from ordercli.services.orders import get_order
 
-    view = get_order(app_context(ctx).database(), parse_order_number(order))
-    from ordercli.cli import render
+    view = get_order(app_context(ctx).database(), order)
+    from ordercli.cli import render, shapes
 
-    if json_out:
-        from ordercli.cli.output import print_json
-
-        print_json(render.order_json(view))
-    else:
-        render.print_order(view)
+    output.emit(view, shape=shapes.order, table=render.print_order)
 
 
 @app.command()
+@output_options(Format.JSONL)
 def history(
     ctx: typer.Context,
-    order: Annotated[str, typer.Argument(help="Order number.")],
-    json_out: JsonFlag = False,
+    output: Output,
+    order: values.Order,
 ) -> None:
     """Show an order's history: every change, with when, who, the command, from, to and why.
 
-    Example: ordercli history 1042
+    \b
+    Example:
+      ordercli history 1042
     """
-    from ordercli.domain.validation import parse_order_number
     from ordercli.services.orders import order_history
 
-    entries = order_history(app_context(ctx).database(), parse_order_number(order))
-    from ordercli.cli import render
+    entries = order_history(app_context(ctx).database(), order)
+    from ordercli.cli import render, shapes
 
-    if json_out:
-        from ordercli.cli.output import print_json
-
-        print_json([render.history_json(e) for e in entries])
-    else:
-        render.print_history(entries)
+    output.emit(entries, shape=shapes.each(shapes.history_entry), table=render.HISTORY)
 
 
 @app.command("list")
+@output_options(Format.JSONL, Format.CSV, Format.IDS, ids="Print only the order numbers, one a line (for `status -`).")
 def list_(
     ctx: typer.Context,
-    status: Annotated[list[Status] | None, typer.Option("--status", "-s", case_sensitive=False, help="Only this status (repeatable).")] = None,
-    channel: Annotated[list[str] | None, typer.Option("--channel", help="Only this channel (repeatable).")] = None,
-    customer: Annotated[str | None, typer.Option(help="Customer name, email or phone contains this.")] = None,
-    since: Annotated[str | None, typer.Option(help="Placed at or after: 2026-11-01, 2026-11-01T08:00+01:00, or 7d (ago).")] = None,
-    until: Annotated[str | None, typer.Option(help="Placed before this time; a date includes that whole day (UTC).")] = None,
-    search: Annotated[str | None, typer.Option(help="Text in customer, email, ref, note, SKU or description; or an order number.")] = None,
-    sort: Annotated[str, typer.Option(help="number, placed, status, total, customer or channel; '-' first for descending.")] = "-number",
-    limit: Annotated[int, typer.Option(min=0, max=1_000_000_000, help="At most this many orders; 0 for all.")] = 100,
-    json_out: JsonFlag = False,
-    csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV with a header row.")] = False,
+    output: Output,
+    status: Annotated[list[Status] | None, typer.Option("--status", "-s", metavar="STATUS", case_sensitive=False, help=f"Only this status (repeatable): {values.one_of(Status)}.")] = None,
+    channel: Annotated[list[values.Channel] | None, typer.Option("--channel", metavar="CHANNEL", case_sensitive=False, help=f"Only this channel (repeatable): {values.one_of(CHANNELS)}.")] = None,
+    customer: Annotated[str | None, typer.Option(metavar="TEXT", help="Customer name, email or phone contains this.")] = None,
+    since: values.Since = None,
+    until: values.Until = None,
+    search: Annotated[str | None, typer.Option(metavar="TEXT", help="Text in customer, email, ref, note, SKU or description; or an order number.")] = None,
+    sort: Annotated[str, typer.Option(metavar="KEY", parser=values.sort_key, help="number, placed, status, total, customer or channel; '-' first for descending.")] = "-number",
+    limit: Annotated[int, typer.Option(metavar="N", min=0, max=1_000_000_000, help="At most this many orders; 0 for all.")] = 100,
 ) -> None:
     """List orders, newest first: a table for people, --json or --csv for scripts.
 
-    Example: ordercli list --status open --since 7d --sort -total --limit 20
+    \b
+    Examples:
+      ordercli list --status open --since 7d --sort -total --limit 20
+      ordercli list --since yesterday --until yesterday --csv
     """
-    if json_out and csv_out:
-        raise fail("choose one of --json and --csv", EXIT_USAGE)
-    from datetime import datetime, timezone
-
-    from ordercli.domain.times import parse_when
     from ordercli.services.orders import OrderFilter, list_orders
 
-    now = datetime.now(timezone.utc)
-    channels = tuple(c.strip().lower() for c in channel or ())
-    for c in channels:
-        if c not in CHANNELS:
-            raise InvalidData(f"channel {c!r} is not one of {', '.join(CHANNELS)}")
     where = OrderFilter(
         statuses=tuple(s.value for s in status or ()),
-        channels=channels,
+        channels=tuple(c.value for c in channel or ()),
         customer=customer,
-        since=parse_when(since, now) if since else None,
-        until=parse_when(until, now, end_of_day=True) if until else None,
+        since=since,
+        until=until,
         search=search,
         sort=sort,
         limit=limit or None,
     )
     state = app_context(ctx)
     rows, total = list_orders(state.database(), where)
-    from ordercli.cli import render
+    from ordercli.cli import render, shapes
 
-    if json_out:
-        from ordercli.cli.output import print_json
-
-        print_json([render.summary_json(r) for r in rows])
-    elif csv_out:
-        from ordercli.io.csv import write_rows
-
-        write_rows(sys.stdout, render.SUMMARY_CSV_HEADER, (render.summary_csv_row(r) for r in rows),
-                   text_columns=render.SUMMARY_CSV_TEXT_COLUMNS)
-    else:
-        render.print_summaries(rows)
+    output.emit(rows, shape=shapes.each(shapes.order_summary), table=render.SUMMARIES, csv=shapes.ORDER_SUMMARY_CSV,
+                ids=shapes.order_numbers)
     if total > len(rows):
         state.say(f"showing {len(rows)} of {total} orders; --limit 0 shows all")
 
 
 @app.command()
+@output_options()
 def verify(
     ctx: typer.Context,
-    order: Annotated[str, typer.Argument(help="Order number.")],
-    by: Annotated[str, typer.Option("--by", help="Who confirmed the order and the customer's data.")],
-    method: Annotated[str, typer.Option(help=f"How: {', '.join(VERIFICATION_METHODS)}.")] = "phone",
-    note: Annotated[str | None, typer.Option(help="What was checked.")] = None,
-    json_out: JsonFlag = False,
+    output: Output,
+    order: values.Order,
+    by: Annotated[str, typer.Option("--by", metavar="NAME", help="Who confirmed the order and the customer's data.")],
+    method: Annotated[values.Method, typer.Option(metavar="METHOD", case_sensitive=False, help=f"How: {values.one_of(VERIFICATION_METHODS)}.")] = values.Method("phone"),
+    note: Annotated[str | None, typer.Option(metavar="TEXT", help="What was checked.")] = None,
 ) -> None:
     """Record the verification step: who confirmed the order and the customer's data, how, when.
 
     An order must be verified before it can be ready_to_ship.
 
-    Example: ordercli verify 1042 --by anna --method phone --note "address confirmed"
+    \b
+    Example:
+      ordercli verify 1042 --by anna --method phone --note "address confirmed"
     """
-    from ordercli.domain.validation import parse_order_number
     from ordercli.services.orders import verify_order
 
     state = app_context(ctx)
-    number = parse_order_number(order)
-    view = verify_order(state.database(), number, by, method.strip().lower(), note, state.stamp("verify"))
-    if json_out:
-        from ordercli.cli.output import print_json
-        from ordercli.cli.render import order_json
+    view = verify_order(state.database(), order, by, method.value, note, state.stamp("verify"))
+    from ordercli.cli import shapes
 
-        print_json(order_json(view))
-    state.say(f"order {number} verified by {view.verification.by} ({view.verification.method}). "
-              f"Next: ordercli status {number} --to ready_to_ship")
+    output.emit(view, shape=shapes.order)
+    state.say(f"order {order} verified by {view.verification.by} ({view.verification.method}). "
+              f"Next: ordercli status {order} --to ready_to_ship")
 
 
 def _order_inputs(orders: list[str], from_file: Path | None):
@@ -330,49 +290,80 @@ def _order_inputs(orders: list[str], from_file: Path | None):
             yield from stream
 
 
+# What moving orders to each final status is called, in a confirmation ("cancel 3 open orders?").
+_FINAL_VERBS = {Status.CANCELED: "cancel", Status.FAILED: "fail", Status.ABANDONED: "abandon"}
+
+
+def _confirm_status(state, entries: list[str], to: Status, *, reason, skip_invalid) -> None:
+    """Ask before moving orders to a final status, or refuse a large batch without a terminal
+    (confirm.py); a dry run of the same batch first says which orders would move."""
+    from collections import Counter
+
+    from ordercli.services.status import change_status
+
+    asking = confirm.on_terminal()
+    if not asking and len(entries) <= confirm.BATCH_WITHOUT_YES:
+        return  # too few to need --yes, whatever they are
+    check = change_status(state.database(), entries, to, state.stamp("status"), reason=reason,
+                          skip_invalid=skip_invalid, dry_run=True, detail=asking)
+    if check.failures and not skip_invalid:
+        return  # nothing will move: the batch itself lists why
+    moving = [o for o in check.outcomes or () if o.ok and o.from_status != to.value]
+    kinds = Counter(o.from_status for o in moving)  # empty without a terminal: only the count is said
+    if len(kinds) == 1:
+        what = confirm.orders(check.movable, *kinds)  # "3 open orders"
+    else:
+        breakdown = ", ".join(f"{n} {status}" for status, n in kinds.items())
+        what = confirm.orders(check.movable) + (f" ({breakdown})" if breakdown else "")
+    numbers = ", ".join(str(o.number) for o in moving[:10]) + (", ..." if len(moving) > 10 else "")
+    confirm.confirm(f"{_FINAL_VERBS[to]} {what}", check.movable, detail=f": {numbers}" if numbers else "")
+
+
 @app.command()
+@output_options(Format.JSONL, json="One result per order: number, from, to, ok or the error.")
 def status(
     ctx: typer.Context,
-    to: Annotated[Status, typer.Option("--to", case_sensitive=False, help="The new status.")],
-    orders: Annotated[list[str] | None, typer.Argument(help="Order numbers; '-' reads them from stdin, one per line.")] = None,
-    reason: Annotated[str | None, typer.Option(help="Why; written to each order's history.")] = None,
-    from_file: Annotated[Path | None, typer.Option("--from-file", "-f", help="Read order numbers from this file, one per line.")] = None,
+    output: Output,
+    to: Annotated[Status, typer.Option("--to", metavar="STATUS", case_sensitive=False, help=f"The new status: {values.one_of(Status)}.")],
+    orders: values.Orders = None,
+    reason: Annotated[str | None, typer.Option(metavar="TEXT", help="Why; written to each order's history.")] = None,
+    from_file: Annotated[Path | None, typer.Option("--from-file", "-f", metavar="PATH|-", help="Read order numbers from this file, one a line.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every order, change nothing.")] = False,
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Move the orders that can move; list the rest and exit non-zero.")] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="One result per order: order, from, to, ok or the error.")] = False,
+    yes: confirm.Yes = False,
 ) -> None:
     """Change the status of one or many orders, through the transition table.
 
     All or nothing by default: if any order cannot move, none moves and every failure is
     listed. Moving an order to the status it already has succeeds and changes nothing.
     Leaving open, ready_to_ship or partially_shipped for canceled, failed, abandoned or
-    partially_closed releases the stock the order holds.
+    partially_closed releases the stock the order holds. Canceling, failing or abandoning
+    asks first on a terminal; without one, more than 100 orders need --yes.
 
+    \b
     Examples:
-
-        ordercli status 1042 --to canceled --reason "customer called"
-
-        cut -d, -f1 paid.csv | ordercli status - --to ready_to_ship --skip-invalid --json
+      ordercli status 1042 --to canceled --reason "customer called"
+      cut -d, -f1 paid.csv \\
+        | ordercli status - --to ready_to_ship --skip-invalid --json
+      ordercli list --status open --until 30d --ids \\
+        | ordercli status - --to abandoned --yes
     """
     if not orders and from_file is None:
         raise fail("give order numbers, '-' to read them from stdin, or --from-file", EXIT_USAGE)
     from ordercli.services.status import change_status
 
     state = app_context(ctx)
+    entries = _order_inputs(orders or [], from_file)
+    if to in _FINAL_VERBS and not (yes or dry_run):
+        entries = list(entries)
+        _confirm_status(state, entries, to, reason=reason, skip_invalid=skip_invalid)
     result = change_status(
-        state.database(), _order_inputs(orders or [], from_file), to, state.stamp("status"),
-        reason=reason, skip_invalid=skip_invalid, dry_run=dry_run, detail=json_out,
+        state.database(), entries, to, state.stamp("status"),
+        reason=reason, skip_invalid=skip_invalid, dry_run=dry_run, detail=output.json,
     )
-    if json_out:
-        from ordercli.cli.output import print_json
+    from ordercli.cli import shapes
 
-        print_json([
-            {"order": o.number, "input": o.input, "from": o.from_status, "to": to.value,
-             "ok": o.ok, "changed": result.was_changed(o),
-             "error": str(o.error) if o.error else None,
-             "code": exit_code_for(o.error) if o.error else 0}
-            for o in result.outcomes
-        ])
+    output.emit(result, shape=shapes.status_outcomes)
     failures = result.failures
     state.flush_notices()  # "created a new database" comes before the failures it explains
     for o in failures:
@@ -393,30 +384,46 @@ def status(
 
 
 @app.command()
+@output_options(Format.JSONL, json="Print the orders (a stable shape for scripts).",
+                jsonl="Print the run as one compact JSON line (append it to a log).")
 def expire(
     ctx: typer.Context,
-    older_than: Annotated[str, typer.Option("--older-than", help="Age of an unverified open order to abandon: 30m, 2h, 3d, 1w.")],
+    output: Output,
+    older_than: Annotated[str, typer.Option("--older-than", metavar="DURATION", parser=values.read_duration,
+                                            help=f"Age of an unverified open order to abandon: {values.DURATION_HELP}.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be abandoned; change nothing.")] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print the orders (a stable shape for scripts).")] = False,
+    yes: confirm.Yes = False,
+    force: Annotated[bool, typer.Option("--force", help="Allow --older-than under an hour (1s is more likely a typo for 1d).")] = False,
 ) -> None:
     """Abandon open orders nobody verified in time, releasing their stock. For cron.
 
     Each order moves to abandoned through the transition table, with the reason in its
-    history; the stock it held is promised to orders waiting for it.
+    history; the stock it held is promised to orders waiting for it. On a terminal it asks
+    first; without one, more than 100 orders need --yes. A window under an hour needs --force.
 
-    Example: ordercli expire --older-than 2h --json >> /var/log/ordercli-expire.jsonl
+    \b
+    Example:
+      ordercli expire --older-than 2h --yes --jsonl \\
+        >> /var/log/ordercli-expire.jsonl
     """
+    from ordercli.domain.times import parse_duration
     from ordercli.services.status import expire_orders
 
+    window = parse_duration(older_than)
+    if window < confirm.MIN_EXPIRY_WINDOW and not force:
+        raise fail(f"--older-than {older_than} is under an hour: a typo? --force if you mean it", EXIT_USAGE)
     state = app_context(ctx)
-    result, expired = expire_orders(state.database(), older_than, state.stamp("expire"), dry_run=dry_run)
-    if json_out:
-        from ordercli.cli.output import money_json, print_json, time_json
+    stamp = state.stamp("expire")
+    if not (yes or dry_run):
+        from ordercli.cli.output import time_text
 
-        print_json({"dry_run": dry_run, "abandoned": [
-            {"order": e.number, "placed_at": time_json(e.placed_at), "customer": e.customer,
-             "total": money_json(e.total), "changed": result.applied} for e in expired],
-            "released_units": result.released})
+        _, due = expire_orders(state.database(), older_than, stamp, dry_run=True)
+        confirm.confirm(f"abandon {confirm.orders(len(due), 'unverified open')} placed before "
+                        f"{time_text(stamp.at - window)} UTC", len(due))
+    result, expired = expire_orders(state.database(), older_than, stamp, dry_run=dry_run)
+    from ordercli.cli import shapes
+
+    output.emit((result, expired), shape=shapes.expiry)
     numbers = ", ".join(str(e.number) for e in expired[:20]) + (", ..." if len(expired) > 20 else "")
     verb = "would abandon" if dry_run else "abandoned"
     units = f", {'would release' if dry_run else 'released'} {result.released} unit(s) of stock" if result.released else ""

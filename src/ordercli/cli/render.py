@@ -1,125 +1,15 @@
-"""How orders look: the JSON shapes (a stable contract, documented in the README) and the
-tables people read (which may change)."""
+"""How orders and stock look to people: the order, its lines and history, the list, stock at
+each location (the tables may change; the JSON in `shapes.py` may not).
+
+Each table declares which columns are key (never cut) and which are free text (cut with an
+ellipsis), and `drop`: the order in which columns are left out on a narrow terminal.
+"""
 
 from __future__ import annotations
 
-from ordercli.cli.output import console, money_json, money_text, table, time_json, time_text
+from ordercli.cli.output import Table, key, money_text, number, print_facts, text, time_text
 from ordercli.domain.money import percent_text
-from ordercli.services.views import AddressView, HistoryEntry, OrderSummary, OrderView
-
-# -- JSON ------------------------------------------------------------------------------------
-
-
-def address_json(address: AddressView) -> dict:
-    return {
-        "name": address.name,
-        "line1": address.line1,
-        "line2": address.line2,
-        "city": address.city,
-        "region": address.region,
-        "postal_code": address.postal_code,
-        "country": address.country,
-    }
-
-
-def history_json(entry: HistoryEntry) -> dict:
-    return {
-        "at": time_json(entry.at),
-        "actor": entry.actor,
-        "command": entry.command,
-        "event": entry.event,
-        "from": entry.from_status,
-        "to": entry.to_status,
-        "reason": entry.reason,
-    }
-
-
-def order_json(order: OrderView) -> dict:
-    verification = order.verification
-    return {
-        "number": order.number,
-        "status": order.status,
-        "channel": order.channel,
-        "channel_ref": order.channel_ref,
-        "currency": order.currency,
-        "placed_at": time_json(order.placed_at),
-        "updated_at": time_json(order.updated_at),
-        "customer": {
-            "id": order.customer.id,
-            "name": order.customer.name,
-            "email": order.customer.email,
-            "phone": order.customer.phone,
-        },
-        "billing_address": address_json(order.billing),
-        "shipping_address": address_json(order.shipping),
-        "promo_code": order.promo_code,
-        "note": order.note,
-        "verification": None if verification is None else {
-            "at": time_json(verification.at),
-            "by": verification.by,
-            "method": verification.method,
-            "note": verification.note,
-        },
-        "lines": [
-            {
-                "line": line.line_no,
-                "sku": line.sku,
-                "description": line.description,
-                "kind": line.kind,
-                "quantity": line.quantity,
-                "unit_price": money_json(line.unit_price),
-                "discount": money_json(line.discount),
-                "order_discount": money_json(line.order_discount),
-                "tax_rate": percent_text(line.tax_rate_bp),
-                "net": money_json(line.net),
-                "tax": money_json(line.tax),
-                "total": money_json(line.total),
-                "delivery_method": line.delivery_method,
-                "promised": [{"location": p.location, "quantity": p.quantity} for p in line.promised],
-                "waiting": line.waiting,
-            }
-            for line in order.lines
-        ],
-        "totals": {
-            "subtotal": money_json(order.subtotal),
-            "discount": money_json(order.discount),
-            "tax": money_json(order.tax),
-            "total": money_json(order.total),
-        },
-        "history": [history_json(entry) for entry in order.history],
-    }
-
-
-def summary_json(row: OrderSummary) -> dict:
-    return {
-        "number": row.number,
-        "placed_at": time_json(row.placed_at),
-        "status": row.status,
-        "channel": row.channel,
-        "channel_ref": row.channel_ref,
-        "customer": row.customer,
-        "email": row.email,
-        "verified": row.verified,
-        "lines": row.lines,
-        "subtotal": money_json(row.subtotal),
-        "discount": money_json(row.discount),
-        "tax": money_json(row.tax),
-        "total": money_json(row.total),
-    }
-
-
-SUMMARY_CSV_HEADER = ("number", "placed_at", "status", "channel", "channel_ref", "customer", "email",
-                      "verified", "lines", "currency", "subtotal", "discount", "tax", "total")
-SUMMARY_CSV_TEXT_COLUMNS = (4, 5, 6)
-
-
-def summary_csv_row(row: OrderSummary) -> tuple:
-    return (row.number, time_json(row.placed_at), row.status, row.channel, row.channel_ref, row.customer,
-            row.email, "yes" if row.verified else "no", row.lines, row.total.currency, row.subtotal.amount,
-            row.discount.amount, row.tax.amount, row.total.amount)
-
-
-# -- tables ----------------------------------------------------------------------------------
+from ordercli.services.views import AddressView, OrderView
 
 
 def address_text(address: AddressView) -> str:
@@ -129,7 +19,6 @@ def address_text(address: AddressView) -> str:
 
 
 def print_order(order: OrderView) -> None:
-    out = console()
     ref = f", ref {order.channel_ref}" if order.channel_ref else ""
     facts = [
         ("Order", f"{order.number}  {order.status}  ({order.channel}{ref})"),
@@ -148,31 +37,18 @@ def print_order(order: OrderView) -> None:
         facts.append(("Promo", order.promo_code))
     if order.note:
         facts.append(("Note", order.note))
-    width = max(len(label) for label, _ in facts)
-    for label, value in facts:
-        out.print(f"{label:<{width}}  {value}", markup=False)
-    out.print()
-    table(
-        ("#", "SKU", "Description", "Qty", "Unit price", "Discount", "Net", "Tax %", "Tax", "Total", "Delivery",
-         "Stock"),
-        [
-            (line.line_no, line.sku, line.description, line.quantity, money_text(line.unit_price),
-             money_text(line.discount + line.order_discount) if (line.discount.minor or line.order_discount.minor) else "",
-             money_text(line.net), percent_text(line.tax_rate_bp), money_text(line.tax), money_text(line.total),
-             line.delivery_method, stock_text(line))
-            for line in order.lines
-        ],
-        right=("#", "Qty", "Unit price", "Discount", "Net", "Tax %", "Tax", "Total"),
-    )
+    print_facts(facts)
+    print()
+    LINES(order.lines)
     totals = [("Subtotal", order.subtotal)]
     if order.discount.minor:
         totals.append(("Discount", order.discount))
     totals += [("Tax", order.tax), ("Total", order.total)]
     for label, amount in totals:
-        out.print(f"{label:>10}  {money_text(amount)}", markup=False)
+        print(f"{label:>10}  {money_text(amount)}")
     if order.history:
-        out.print()
-        print_history(order.history, title="History")
+        print()
+        HISTORY(order.history, title="History")
 
 
 def stock_text(line) -> str:
@@ -183,19 +59,45 @@ def stock_text(line) -> str:
     return parts
 
 
-def print_history(entries, title: str | None = None) -> None:
-    table(
-        ("At (UTC)", "Actor", "Command", "Event", "From", "To", "Reason"),
-        [(time_text(e.at), e.actor, e.command, e.event, e.from_status or "", e.to_status or "", e.reason or "")
-         for e in entries],
-        title=title,
-    )
+LINES = Table(
+    (number("#"), key("SKU"), text("Description", 12), number("Qty"), number("Unit price"), number("Discount"),
+     number("Net"), number("Tax %"), number("Tax"), number("Total"), key("Delivery"), text("Stock")),
+    lambda lines: [
+        (line.line_no, line.sku, line.description, line.quantity, money_text(line.unit_price),
+         money_text(line.discount + line.order_discount) if (line.discount.minor or line.order_discount.minor) else "",
+         money_text(line.net), percent_text(line.tax_rate_bp), money_text(line.tax), money_text(line.total),
+         line.delivery_method, stock_text(line))
+        for line in lines
+    ],
+    drop=("Net", "Tax %", "Tax", "Discount", "Delivery", "Stock", "Unit price", "#"),
+)
+
+HISTORY = Table(
+    (key("At (UTC)"), text("Actor"), key("Command"), key("Event"), key("From"), key("To"), text("Reason")),
+    lambda entries: [(time_text(e.at), e.actor, e.command, e.event, e.from_status, e.to_status, e.reason)
+                     for e in entries],
+    drop=("Command", "From", "Actor", "Event"),
+)
+
+SUMMARIES = Table(
+    (number("Number"), key("Placed (UTC)"), key("Status"), key("Channel"), text("Ref"), text("Customer", 16),
+     number("Lines"), number("Total"), key("Verified")),
+    lambda rows: [(r.number, time_text(r.placed_at), r.status, r.channel, r.channel_ref, r.customer.name, r.lines,
+                   money_text(r.total), "yes" if r.verified else "no") for r in rows],
+    drop=("Ref", "Lines", "Channel", "Verified", "Placed (UTC)", "Total"),
+    empty="no orders match",
+)
 
 
-def print_summaries(rows: list[OrderSummary]) -> None:
-    table(
-        ("Number", "Placed (UTC)", "Status", "Channel", "Ref", "Customer", "Lines", "Total", "Verified"),
-        [(r.number, time_text(r.placed_at), r.status, r.channel, r.channel_ref or "", r.customer, r.lines,
-          money_text(r.total), "yes" if r.verified else "no") for r in rows],
-        right=("Number", "Lines", "Total"),
-    )
+def levels_rows(stock):
+    """Stock at each location, and the total when there is more or less than one location."""
+    rows = [(l.location, l.on_hand, l.reserved, l.available) for l in stock.levels]
+    if len(stock.levels) != 1:
+        rows.append(("total", sum(l.on_hand for l in stock.levels), sum(l.reserved for l in stock.levels),
+                     sum(l.available for l in stock.levels)))
+    return rows
+
+
+# A product's stock at each location (`product show`, `available`).
+LEVELS = Table((key("Location"), number("On hand"), number("Reserved"), number("Available")), levels_rows,
+               drop=("Reserved", "On hand"))

@@ -1,5 +1,7 @@
 """The errors the business speaks of; the command line maps each kind to one exit code."""
 
+from collections.abc import Mapping
+
 
 class OrderCliError(Exception):
     """Base of every expected error: its message is one line meant for a person."""
@@ -21,12 +23,40 @@ class InsufficientStock(Refused):
     """Not enough available stock to promise or take out."""
 
 
+class Field(str):
+    """The name of an input field as the services and the files they read name it: `percent`,
+    `customer.name`. Each entry point may call it its own way (the command line: by its flag)."""
+
+
+class Problem(str):
+    """A sentence about input, kept in parts so that the fields it names (its `Field` parts) can
+    be called another way. As a str it is the sentence with the fields' own names."""
+
+    parts: tuple[str, ...]
+
+    def __new__(cls, *parts: str) -> "Problem":
+        flat: list[str] = []
+        for part in parts:
+            flat.extend(part.parts if isinstance(part, Problem) else (part,))
+        problem = super().__new__(cls, "".join(flat))
+        problem.parts = tuple(flat)
+        return problem
+
+    def worded(self, name_for: Mapping[str, str]) -> str:
+        """The sentence with each field called as `name_for` calls it (or by its name)."""
+        return "".join(name_for.get(part, part) if isinstance(part, Field) else part for part in self.parts)
+
+
 class InvalidData(OrderCliError):
     """Input that can never be right: a bad email, a negative quantity, an unknown currency."""
 
     def __init__(self, problems: "str | list[str]"):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         super().__init__("; ".join(self.problems))
+
+    def worded(self, name_for: Mapping[str, str]) -> str:
+        """The message with each field its problems name called as `name_for` calls it."""
+        return "; ".join(p.worded(name_for) if isinstance(p, Problem) else p for p in self.problems)
 
 
 class RowProblems(InvalidData):
@@ -47,4 +77,7 @@ class MissingFields(InvalidData):
 
     def __init__(self, fields: list[str]):
         self.fields = list(fields)
-        super().__init__("missing required fields: " + ", ".join(self.fields))
+        named: list[str] = []
+        for name in self.fields:
+            named += [", ", Field(name)] if named else [Field(name)]
+        super().__init__(Problem("missing required fields: ", *named))

@@ -6,12 +6,13 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from ordercli.domain.errors import InvalidData, Refused
+from ordercli.domain.errors import Field, InvalidData, Problem, Refused
 from ordercli.domain.pricing import Discount
 from ordercli.domain.validation import shown
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,39}$")
 MAX_USES = 1_000_000_000  # fits the INTEGER column on every backend
+_MAX_USES_RANGE = Problem(Field("max_uses"), f" must be from 1 to {MAX_USES:,}")
 
 
 @dataclass(frozen=True)
@@ -43,31 +44,32 @@ def normalize_code(text: str) -> str:
 
 
 def parse_max_uses(text: str | None) -> int | None:
-    """--max-uses as a whole number written in ASCII digits; None means no limit."""
+    """max_uses as a whole number written in ASCII digits; None means no limit."""
     if text is None:
         return None
     raw = text.strip()
     if not re.fullmatch(r"[+-]?[0-9]+", raw):
-        raise InvalidData(f"--max-uses {shown(text)} is not a whole number")
+        raise InvalidData(Problem(Field("max_uses"), f" {shown(text)} is not a whole number"))
     if len(raw.lstrip("+-").lstrip("0")) > len(str(MAX_USES)):  # int() of thousands of digits fails
-        raise InvalidData(f"--max-uses must be from 1 to {MAX_USES:,}")
+        raise InvalidData(_MAX_USES_RANGE)
     return int(raw)
 
 
 def check_new_promo(percent_bp: int | None, amount_minor: int | None, valid_from: datetime | None,
                     valid_until: datetime | None, max_uses: int | None) -> None:
     """The rules a new promo code must meet; every problem is listed."""
+    percent, amount = Field("percent"), Field("amount")
     problems = []
     if (percent_bp is None) == (amount_minor is None):
-        problems.append("give exactly one of --percent or --amount")
+        problems.append(Problem("give exactly one of ", percent, " or ", amount))
     if percent_bp is not None and percent_bp <= 0:
-        problems.append("--percent must be more than 0")
+        problems.append(Problem(percent, " must be more than 0"))
     if amount_minor is not None and amount_minor <= 0:
-        problems.append("--amount must be more than 0")
+        problems.append(Problem(amount, " must be more than 0"))
     if valid_from and valid_until and valid_until <= valid_from:
-        problems.append("--valid-until must be after --valid-from")
+        problems.append(Problem(Field("valid_until"), " must be after ", Field("valid_from")))
     if max_uses is not None and not 1 <= max_uses <= MAX_USES:
-        problems.append(f"--max-uses must be from 1 to {MAX_USES:,}")
+        problems.append(_MAX_USES_RANGE)
     if problems:
         raise InvalidData(problems)
 

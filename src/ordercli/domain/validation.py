@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ordercli.domain.errors import InvalidData
+from ordercli.domain.errors import Field, InvalidData, Problem
 
 # Whole units per line: large enough for any wholesale order, small enough to catch a
 # pasted barcode in the quantity column.
@@ -80,34 +80,45 @@ def clean_text(value: object, what: str, *, max_length: int = 200, required: boo
     Refused: control characters (line breaks and tabs too, unless `multiline`), format
     characters other than the two joiners, lone surrogates, private-use characters and
     noncharacters, and text in which nothing visible remains. The length is checked first,
-    so a pasted megabyte is refused without reading it character by character.
+    so a pasted megabyte is refused without reading it character by character. `what` starts
+    each problem: a `Field` lets the entry point call the field its own way.
     """
     if value is None:
         text = ""
     elif isinstance(value, str):
         text = value.strip()
     else:
-        raise InvalidData(f"{what} must be text")
+        raise InvalidData(Problem(what, " must be text"))
     if multiline and "\r\n" in text:
         text = text.replace("\r\n", "\n")
     if not text:
         if required:
-            raise InvalidData(f"{what} is required")
+            raise InvalidData(Problem(what, " is required"))
         return None
     if len(text) > max_length:
-        raise InvalidData(f"{what} is longer than {max_length} characters")
+        raise InvalidData(Problem(what, f" is longer than {max_length} characters"))
     if text.isascii() and text.isprintable():
         return text  # the common case: nothing to look at character by character
     visible = False
     for ch in text:
         problem = _character_problem(ch, multiline)
         if problem is not None:
-            raise InvalidData(f"{what} {problem} (U+{ord(ch):04X})")
+            raise InvalidData(Problem(what, f" {problem} (U+{ord(ch):04X})"))
         if not visible and ch not in BLANK_GRAPHICS and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES:
             visible = True
     if not visible:
-        raise InvalidData(f"{what} has no visible characters")
+        raise InvalidData(Problem(what, " has no visible characters"))
     return text
+
+
+def as_field(name: str, check, *args):
+    """`check(*args, name)` for a check that starts each problem with the name it is given last
+    but writes plain text (the money parsers): its problems come back about the Field `name`."""
+    try:
+        return check(*args, name)
+    except InvalidData as error:
+        raise InvalidData([Problem(Field(name), problem[len(name):]) if problem.startswith(name) else problem
+                           for problem in error.problems]) from None
 
 
 def normalize_actor(text: str, source: str) -> str:
@@ -267,7 +278,7 @@ class Problems:
         try:
             return function(*args, **kwargs)
         except InvalidData as error:
-            self.items.extend(f"{prefix}{problem}" for problem in error.problems)
+            self.items.extend(Problem(prefix, problem) if prefix else problem for problem in error.problems)
             return None
 
     def add(self, problem: str) -> None:

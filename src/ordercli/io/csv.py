@@ -36,11 +36,13 @@ def unguard_cell(text: str) -> str:
     return text
 
 
-def write_rows(stream: TextIO, header: Sequence[str], rows: Iterable[Sequence[object]],
+def write_rows(stream: TextIO, header: Sequence[str] | None, rows: Iterable[Sequence[object]],
                *, text_columns: Iterable[int] = ()) -> int:
-    """Write a header and rows; cells in `text_columns` (free text people typed) are made safe."""
+    """Write a header (unless None) and rows; cells in `text_columns` (free text people typed)
+    are made safe."""
     writer = _csv.writer(stream, lineterminator="\r\n")
-    writer.writerow(header)
+    if header is not None:
+        writer.writerow(header)
     guarded = set(text_columns)
     count = 0
     for row in rows:

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import csv
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
 from ordercli.db.queries import catalog, stock
 from ordercli.db.sql import is_unique_violation
-from ordercli.domain.errors import InvalidData, NotFound, Refused, RowProblems
+from ordercli.domain.errors import InvalidData, MissingFields, NotFound, Refused, RowProblems
 from ordercli.domain.money import Money, normalize_currency, parse_amount, parse_money, parse_percent
 from ordercli.domain.orders import PRODUCT_KINDS
 from ordercli.domain.validation import Problems, clean_text, named, normalize_gtin, normalize_sku, shown
 from ordercli.io.csv import unguard_cell
-from ordercli.domain.stock import Counts, Totals
+from ordercli.domain.stock import Totals
 from ordercli.services.inventory.reads import LevelView
 from ordercli.services.views import Stamp
 
@@ -102,9 +102,9 @@ def _row_of(fields: "ProductFields", price: Money) -> dict:
 
 def add_product(db, fields: ProductFields, stamp: Stamp, *, default_currency: str = "EUR") -> ProductView:
     """A new product; a name and a price are required."""
-    missing = [flag for flag, value in (("--name", fields.name), ("--price", fields.price)) if value is None]
+    missing = [field for field, value in (("name", fields.name), ("price", fields.price)) if value is None]
     if missing:
-        raise InvalidData(f"missing required fields: {', '.join(missing)}")
+        raise MissingFields(missing)
     price = fields.money(default_currency)
     with db.write() as connection:
         if catalog.by_sku(connection, fields.sku):
@@ -178,21 +178,15 @@ def get_product(db, sku: str) -> ProductView:
 
 
 def list_products(db, *, search: str | None = None, kind: str | None = None,
-                  include_inactive: bool = True) -> list[ProductSummary]:
-    """Products by SKU, with their stock totals over all locations (physical products)."""
+                  include_inactive: bool = True) -> list[ProductView]:
+    """Products by SKU, each physical one with its stock at every location (as `get_product`)."""
+    where = {"search": search, "kind": _kind(kind) if kind else None, "active_only": not include_inactive}
+    levels: dict[str, list[LevelView]] = defaultdict(list)
     with db.read() as connection:
-        found = catalog.listing(connection, search=search, kind=_kind(kind) if kind else None,
-                                active_only=not include_inactive)
-    return [ProductSummary(_view(r), r.on_hand, r.reserved) for r in found]
-
-
-@dataclass(frozen=True)
-class ProductSummary(Counts):
-    """A product with its stock summed over every location (a listing's row)."""
-
-    product: ProductView
-    on_hand: int
-    reserved: int
+        found = catalog.listing(connection, **where)
+        for r in catalog.listing_levels(connection, **where):
+            levels[r.sku].append(LevelView(r.location, r.on_hand, r.reserved))
+    return [_view(r, levels.get(r.sku, ())) for r in found]
 
 
 # -- import ----------------------------------------------------------------------------------------

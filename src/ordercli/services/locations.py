@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ordercli.db import dialect
 from ordercli.db.queries import addresses, locations
-from ordercli.domain.errors import InvalidData, Refused
+from ordercli.domain.errors import Field, InvalidData, Refused
 from ordercli.domain.orders import Address, AddressRequest
 from ordercli.domain.stock import LOCATION_KINDS, Counts, normalize_location_name
 from ordercli.domain.validation import Problems, clean_text, normalize_country, shown
@@ -29,12 +29,12 @@ def _address(request: AddressRequest) -> Address | None:
     if request.is_empty():
         return None
     problems = Problems()
-    line1 = problems.check(clean_text, request.line1, "--address", required=True)
-    city = problems.check(clean_text, request.city, "--city", required=True, max_length=100)
+    line1 = problems.check(clean_text, request.line1, Field("address.line1"), required=True)
+    city = problems.check(clean_text, request.city, Field("address.city"), required=True, max_length=100)
     country = problems.check(normalize_country, request.country or "")
-    postal = problems.check(clean_text, request.postal_code, "--postal-code", max_length=20)
-    line2 = problems.check(clean_text, request.line2, "--address2")
-    region = problems.check(clean_text, request.region, "--region", max_length=100)
+    postal = problems.check(clean_text, request.postal_code, Field("address.postal_code"), max_length=20)
+    line2 = problems.check(clean_text, request.line2, Field("address.line2"))
+    region = problems.check(clean_text, request.region, Field("address.region"), max_length=100)
     problems.raise_if_any()
     return Address(None, line1, line2, city, region, postal, country)
 

@@ -14,8 +14,8 @@ from datetime import datetime
 from ordercli.db.queries import addresses, customers, history, orders, promos
 from ordercli.db.queries import catalog as products
 from ordercli.db.queries.stock import waiting_units
-from ordercli.db.sql import is_unique_violation
-from ordercli.domain.errors import InvalidData, NotFound, Refused
+from ordercli.db.sql import is_unique_violation, pipelined
+from ordercli.domain.errors import Field, InvalidData, NotFound, Refused
 from ordercli.domain.money import Money
 from ordercli.domain.orders import (
     VERIFICATION_METHODS,
@@ -72,20 +72,21 @@ def place_order(connection, order: ValidOrder, stamp: Stamp) -> int:
     customer, billing, shipping, customer_change = _upsert_customer(connection, order, stamp.at)
     number = _insert_order(connection, order, stamp, customer=customer, billing=billing, shipping=shipping,
                            promo_id=promo[0] if promo else None, pricing=pricing)
-    orders.add_lines(connection, [
-        {"order_id": number, "line_no": line.line_no, "product_id": line.product_id, "sku": line.sku,
-         "description": line.description, "kind": line.kind, "quantity": line.quantity,
-         "unit_price_minor": line.unit_price_minor, "discount_minor": priced.discount_minor,
-         "order_discount_minor": priced.order_discount_minor, "tax_rate_bp": line.tax_rate_bp,
-         "net_minor": priced.net_minor, "tax_minor": priced.tax_minor, "delivery_method": line.delivery_method}
-        for line, priced in zip(lines, pricing.lines)])
     entries = [(number, "created", None, Status.OPEN.value,
                 f"{order.channel} order" + (f" {order.channel_ref}" if order.channel_ref else ""))]
     if customer_change:
         entries.append((number, CUSTOMER_CHANGED, Status.OPEN.value, Status.OPEN.value, customer_change))
-    history.append(connection, stamp, entries)
-    stock_lines = [PromiseLine(r.id, number, r.product_id, r.sku, r.quantity)
-                   for r in orders.lines_wanting_stock(connection, number)]
+    with pipelined(connection):  # the history goes with the lines, whose ids are read
+        history.append(connection, stamp, entries)
+        line_ids = orders.add_lines(connection, number, [
+            {"line_no": line.line_no, "product_id": line.product_id, "sku": line.sku,
+             "description": line.description, "kind": line.kind, "quantity": line.quantity,
+             "unit_price_minor": line.unit_price_minor, "discount_minor": priced.discount_minor,
+             "order_discount_minor": priced.order_discount_minor, "tax_rate_bp": line.tax_rate_bp,
+             "net_minor": priced.net_minor, "tax_minor": priced.tax_minor, "delivery_method": line.delivery_method}
+            for line, priced in zip(lines, pricing.lines)])
+    stock_lines = [PromiseLine(line_ids[l.line_no], number, l.product_id, l.sku, l.quantity)
+                   for l in lines if l.kind == "physical" and l.product_id is not None]
     promise_new_order(connection, stock_lines, stamp, backorder=order.backorder)
     return number
 
@@ -151,9 +152,9 @@ def _upsert_customer(connection, order, now: datetime) -> tuple[CustomerView, in
     else:
         customer = customers.by_phone(connection, order.phone) or customers.add(connection, order.name,
                                                                                   order.phone, now)
-    billing = _address_id(connection, order.billing, customer.billing_address_id)
+    billing = _address_id(connection, order.billing, customer.billing_address_id, _address(customer, "b"))
     shipping = billing if order.shipping == order.billing else _address_id(
-        connection, order.shipping, customer.shipping_address_id)
+        connection, order.shipping, customer.shipping_address_id, _address(customer, "s"))
     customers.update(connection, customer.id, name=order.name, phone=order.phone or customer.phone,
                      billing=billing, shipping=shipping, at=now)
     contact = CustomerView(customer.id, order.name, order.email or customer.email, order.phone or customer.phone)
@@ -173,10 +174,14 @@ def _customer_change(before, order) -> str | None:
     return f"returning customer {key}: " + ", ".join(changes) + "; earlier orders keep their details"
 
 
-def _address_id(connection, address, current_id: int | None) -> int:
-    """Reuse the customer's current address row when it is the same; addresses never change."""
+def _address_id(connection, address, current_id: int | None, current: AddressView) -> int:
+    """Reuse the customer's current address row when it is the same; addresses never change.
+    `current` is that row as read with the customer: empty (line1 None) when it was committed
+    after the customer's query began (the customer's lock waited for the order that made it),
+    then it is read again."""
     if current_id is not None:
-        current = addresses.get(connection, current_id)
+        if current.line1 is None:
+            current = addresses.get(connection, current_id)
         if current is not None and all(getattr(current, f) == getattr(address, f) for f in addresses.FIELDS):
             return current_id
     return addresses.add(connection, address)
@@ -236,7 +241,7 @@ def load_order(connection, number: int) -> OrderView:
         currency=cur,
         placed_at=row.placed_at,
         updated_at=row.updated_at,
-        customer=CustomerView(row.customer_id, row.customer_name, row.customer_email, row.customer_phone),
+        customer=CustomerView.of_order(row),
         billing=_address(row, "b"),
         shipping=_address(row, "s"),
         promo_code=row.promo_code,
@@ -295,8 +300,7 @@ def list_orders(db, where: OrderFilter) -> tuple[list[OrderSummary], int]:
                 status=r.status,
                 channel=r.channel,
                 channel_ref=r.channel_ref,
-                customer=r.customer_name,
-                email=r.customer_email,
+                customer=CustomerView.of_order(r),
                 lines=r.line_count,
                 subtotal=Money(r.subtotal_minor, r.currency),
                 discount=Money(r.discount_minor, r.currency),
@@ -317,8 +321,8 @@ def list_orders(db, where: OrderFilter) -> tuple[list[OrderSummary], int]:
 
 def verify_order(db, number: int, by: str, method: str, note: str | None, stamp: Stamp) -> OrderView:
     """Record who confirmed the order and the customer's data, how and when."""
-    by_clean = clean_text(by, "--by", required=True, max_length=100)
-    note_clean = clean_text(note, "--note", max_length=2000)
+    by_clean = clean_text(by, Field("by"), required=True, max_length=100)
+    note_clean = clean_text(note, Field("note"), max_length=2000)
     if method not in VERIFICATION_METHODS:
         raise InvalidData(f"verification method {method!r} is not one of {', '.join(VERIFICATION_METHODS)}")
     with db.write() as transaction:

@@ -10,6 +10,7 @@ from ordercli.db.sql import is_unique_violation
 from ordercli.domain.errors import Refused
 from ordercli.domain.money import Money, normalize_currency, parse_money, parse_percent
 from ordercli.domain.promos import check_new_promo, normalize_code
+from ordercli.domain.validation import as_field
 from ordercli.services.views import Stamp
 
 
@@ -30,8 +31,8 @@ def add_promo(db, code: str, stamp: Stamp, *, percent: str | None = None, amount
               max_uses: int | None = None) -> PromoView:
     """A new promo code: a percent off, or an amount off in one currency."""
     code = normalize_code(code)
-    percent_bp = parse_percent(percent, "--percent") if percent is not None else None
-    money = parse_money(amount, normalize_currency(currency), "--amount") if amount is not None else None
+    percent_bp = as_field("percent", parse_percent, percent) if percent is not None else None
+    money = as_field("amount", parse_money, amount, normalize_currency(currency)) if amount is not None else None
     check_new_promo(percent_bp, money.minor if money else None, valid_from, valid_until, max_uses)
     with db.write() as connection:
         if promos.by_code(connection, code):

@@ -14,13 +14,14 @@ from typing import NamedTuple
 
 from ordercli.db import dialect
 from ordercli.db.queries import history, orders
-from ordercli.domain.errors import IllegalTransition, InvalidData, NotFound, OrderCliError
+from ordercli.db.sql import pipelined
+from ordercli.domain.errors import Field, IllegalTransition, InvalidData, NotFound, OrderCliError
 from ordercli.domain.money import Money
 from ordercli.domain.statuses import HOLDS_STOCK, Status, Trigger, check_transition, ready_to_ship_blockers, releases_stock
 from ordercli.domain.times import parse_duration
 from ordercli.domain.validation import clean_text, parse_order_number
 from ordercli.services.inventory.promising import fill_backorders, held_by_batch, release_batch
-from ordercli.services.views import Stamp
+from ordercli.services.views import CustomerView, Stamp
 
 
 class Outcome(NamedTuple):
@@ -110,7 +111,7 @@ def change_status(
     batch, and only the orders that cannot move are fetched one by one. `detail` also returns
     one outcome per entry (for --json).
     """
-    reason = clean_text(reason, "--reason", max_length=500)
+    reason = clean_text(reason, Field("reason"), max_length=500)
     numbers, invalid, texts = _parse(inputs)
     if not texts:
         raise InvalidData("no order numbers given")
@@ -126,13 +127,16 @@ def move_orders(connection, numbers, invalid, texts, target: Status, stamp: Stam
                 dry_run, detail, trigger) -> BatchResult:
     """The batch in the caller's transaction: the orders `numbers` [(number, input position)]
     move to `target` unless dry-run or refused (then the caller rolls back)."""
-    with dialect.batch_table(connection, "status_batch", {"number": "BIGINT", "pos": "INTEGER"}, numbers,
-                             key="number", extra="skip INTEGER NOT NULL DEFAULT 0") as batch:
+    columns = {"number": "BIGINT", "pos": "INTEGER"}
+    # pipelined: the writes (the batch table, the locks, the changes) go to the server with the next read
+    with pipelined(connection), dialect.batch_table(connection, "status_batch", columns, numbers, key="number",
+                                                    extra="skip INTEGER NOT NULL DEFAULT 0") as batch:
         orders.lock_batch(connection, batch)
+        counts = orders.statuses_in_batch(connection, batch)
         failures = list(invalid)
-        failures += _refusals(connection, batch, target, trigger, texts)
+        failures += _refusals(connection, batch, target, trigger, texts, counts)
         failures.sort(key=lambda item: item[0])
-        unchanged = orders.batch_count_at(connection, batch, target.value)
+        unchanged = counts.get(target.value, 0)
         outcomes = _every_outcome(connection, batch, texts, failures) if detail else None
         applied = not dry_run and not (failures and not skip_invalid)
         released = 0
@@ -148,7 +152,7 @@ def move_orders(connection, numbers, invalid, texts, target: Status, stamp: Stam
 class Expired:
     number: int
     placed_at: datetime
-    customer: str
+    customer: CustomerView
     total: Money
 
 
@@ -159,7 +163,7 @@ def expire_orders(db, older_than: str, stamp: Stamp, *, dry_run: bool = False) -
     cutoff = stamp.at - age
     with db.write() as transaction:
         due = orders.due_to_expire(transaction, cutoff)
-        expired = [Expired(r.id, r.placed_at, r.customer_name, Money(r.total_minor, r.currency)) for r in due]
+        expired = [Expired(r.id, r.placed_at, CustomerView.of_order(r), Money(r.total_minor, r.currency)) for r in due]
         texts = [str(e.number) for e in expired]
         result = move_orders(transaction, [(e.number, i) for i, e in enumerate(expired)], [], texts,
                              Status.ABANDONED, stamp, reason=f"not verified within {older_than.strip()}",
@@ -169,13 +173,16 @@ def expire_orders(db, older_than: str, stamp: Stamp, *, dry_run: bool = False) -
     return result, expired
 
 
-def _refusals(connection, batch: str, target: Status, trigger: Trigger, texts: list[str]) -> list[tuple[int, Outcome]]:
-    """Orders that do not exist or may not move, with their input positions."""
+def _refusals(connection, batch: str, target: Status, trigger: Trigger, texts: list[str],
+              counts: dict[str | None, int]) -> list[tuple[int, Outcome]]:
+    """Orders that do not exist or may not move, with their input positions (`counts`: how many
+    orders of the batch are in each status, None for numbers that are no order)."""
     found = []
-    for pos, number in orders.missing_from_batch(connection, batch):
-        found.append((pos, Outcome(texts[pos], number, None, NotFound("no such order"))))
+    if counts.get(None):
+        for pos, number in orders.missing_from_batch(connection, batch):
+            found.append((pos, Outcome(texts[pos], number, None, NotFound("no such order"))))
     refused: dict[str, IllegalTransition] = {}
-    for status in orders.statuses_in_batch(connection, batch):
+    for status in (s for s in counts if s is not None):
         try:
             check_transition(Status(status), target, trigger)
         except IllegalTransition as refusal:

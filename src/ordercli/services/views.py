@@ -29,6 +29,12 @@ class CustomerView:
     email: str | None
     phone: str | None
 
+    @classmethod
+    def of_order(cls, row) -> CustomerView:
+        """The customer as an order's row names them: its customer_id, and its own copy of the
+        name, email and phone given with the order."""
+        return cls(row.customer_id, row.customer_name, row.customer_email, row.customer_phone)
+
 
 @dataclass(frozen=True)
 class Promise:
@@ -109,8 +115,7 @@ class OrderSummary:
     status: str
     channel: str
     channel_ref: str | None
-    customer: str
-    email: str | None
+    customer: CustomerView
     lines: int
     subtotal: Money
     discount: Money

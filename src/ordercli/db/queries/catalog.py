@@ -61,9 +61,9 @@ def stock_held(connection, product_id: int):
                  {"p": product_id})
 
 
-def listing(connection, *, search: str | None, kind: str | None, active_only: bool) -> list:
-    """Products by SKU with their stock totals over all locations."""
-    conditions, params = [], {}
+def _listing_filter(search: str | None, kind: str | None, active_only: bool, *also: str) -> tuple[str, dict]:
+    """The WHERE clause (on `products p`) and parameters of a catalogue listing, with `also`."""
+    conditions, params = list(also), {}
     if search:
         conditions.append("(lower(p.sku) LIKE :q OR lower(p.name) LIKE :q OR p.gtin = :exact)")
         params["q"] = f"%{search.strip().lower()}%"
@@ -73,13 +73,22 @@ def listing(connection, *, search: str | None, kind: str | None, active_only: bo
         params["kind"] = kind
     if active_only:
         conditions.append("p.active")
-    where = ("WHERE " + " AND ".join(conditions)) if conditions else ""
+    return ("WHERE " + " AND ".join(conditions)) if conditions else "", params
+
+
+def listing(connection, *, search: str | None, kind: str | None, active_only: bool) -> list:
+    """Products by SKU."""
+    where, params = _listing_filter(search, kind, active_only)
+    return rows(connection, f"SELECT {COLUMNS} FROM products p {where} ORDER BY p.sku", params)
+
+
+def listing_levels(connection, *, search: str | None, kind: str | None, active_only: bool) -> list:
+    """(sku, location, on_hand, reserved) of the listing's physical products at every location,
+    by SKU, the default location first (as `stock.levels_of_product` orders one product's)."""
+    where, params = _listing_filter(search, kind, active_only, "p.kind = 'physical'")
     return rows(connection, f"""
-        SELECT p.sku, p.name, p.unit_price_minor, p.currency, p.tax_rate_bp, p.kind, p.gtin, p.active,
-               p.created_at, p.updated_at,
-               COALESCE(SUM(s.on_hand), 0) AS on_hand, COALESCE(SUM(s.reserved), 0) AS reserved
-        FROM products p LEFT JOIN stock_levels s ON s.product_id = p.id
+        SELECT p.sku, loc.name AS location, COALESCE(s.on_hand, 0) AS on_hand, COALESCE(s.reserved, 0) AS reserved
+        FROM products p CROSS JOIN locations loc
+        LEFT JOIN stock_levels s ON s.product_id = p.id AND s.location_id = loc.id
         {where}
-        GROUP BY p.id, p.sku, p.name, p.unit_price_minor, p.currency, p.tax_rate_bp, p.kind, p.gtin, p.active,
-                 p.created_at, p.updated_at
-        ORDER BY p.sku""", params)
+        ORDER BY p.sku, loc.is_default DESC, loc.id""", params)

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+from ordercli.db import dialect
 from ordercli.db.sql import execute, rows
 
 _COLUMNS = "order_id, at, actor, command, event, from_status, to_status, reason"
+# Column types for `append`; at, actor and command are the same in every entry of a change.
+_TYPES = {"at": "TIMESTAMPTZ", "actor": "TEXT", "command": "TEXT", "order_id": "INTEGER", "event": "TEXT",
+          "from_status": "TEXT", "to_status": "TEXT", "reason": "TEXT"}
 
 
 def append(connection, stamp, entries: list[tuple[int, str, str | None, str | None, str | None]]) -> None:
     """Append entries (order, event, from, to, reason) in one statement."""
-    execute(
-        connection,
-        f"INSERT INTO order_history ({_COLUMNS}) "
-        "VALUES (:order_id, :at, :actor, :command, :event, :from_status, :to_status, :reason)",
-        [{"order_id": order, "at": stamp.at, "actor": stamp.actor, "command": stamp.command, "event": event,
-          "from_status": before, "to_status": after, "reason": reason}
-         for order, event, before, after, reason in entries],
-    )
+    dialect.insert_rows(connection, "order_history", _TYPES, entries,
+                        same={"at": stamp.at, "actor": stamp.actor, "command": stamp.command})
 
 
 def append_status_changes(connection, stamp, batch: str, to_status: str, reason: str | None) -> None:

@@ -1,4 +1,4 @@
-"""Locations: warehouses and stores, and the order stock is promised from them."""
+"""Locations: warehouses and stores (the order stock is promised from them: stock.availability)."""
 
 from __future__ import annotations
 
@@ -22,15 +22,6 @@ def default(connection):
 
 def count(connection) -> int:
     return scalar(connection, "SELECT count(*) FROM locations")
-
-
-def promising_order(connection) -> list[int]:
-    """Location ids in promising order: the default first, then in the order they were added."""
-    return [r.id for r in rows(connection, "SELECT id FROM locations ORDER BY is_default DESC, id")]
-
-
-def names(connection) -> dict[int, str]:
-    return {r.id: r.name for r in rows(connection, "SELECT id, name FROM locations")}
 
 
 def add(connection, name: str, kind: str, address_id: int | None, is_default: bool, at) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ordercli.db import dialect
 from ordercli.db.dialect import for_update
 from ordercli.db.sql import execute, first, insert, rows, scalar, tuples
 
@@ -21,8 +22,10 @@ LEFT JOIN promo_codes p ON p.id = o.promo_code_id
 WHERE o.id = :number
 """
 
-_LINE_COLUMNS = ("order_id", "line_no", "product_id", "sku", "description", "kind", "quantity", "unit_price_minor",
-                 "discount_minor", "order_discount_minor", "tax_rate_bp", "net_minor", "tax_minor", "delivery_method")
+_LINE_TYPES = {"order_id": "INTEGER", "line_no": "INTEGER", "product_id": "INTEGER", "sku": "TEXT", "description": "TEXT",
+               "kind": "TEXT", "quantity": "INTEGER", "unit_price_minor": "BIGINT", "discount_minor": "BIGINT",
+               "order_discount_minor": "BIGINT", "tax_rate_bp": "INTEGER", "net_minor": "BIGINT",
+               "tax_minor": "BIGINT", "delivery_method": "TEXT"}
 
 
 def add(connection, values: dict) -> int:
@@ -32,9 +35,15 @@ def add(connection, values: dict) -> int:
                               f"VALUES ({', '.join(':' + c for c in columns)})", values)
 
 
-def add_lines(connection, lines: list[dict]) -> None:
-    execute(connection, f"INSERT INTO order_lines ({', '.join(_LINE_COLUMNS)}) "
-                        f"VALUES ({', '.join(':' + c for c in _LINE_COLUMNS)})", lines)
+def add_lines(connection, number: int, lines: list[dict]) -> dict[int, int]:
+    """The lines of a new order (dicts by column name, order_id left out); returns line number
+    -> line id (PostgreSQL: from the INSERT itself)."""
+    columns = [column for column in _LINE_TYPES if column != "order_id"]
+    found = dialect.insert_rows(connection, "order_lines", _LINE_TYPES, [tuple(line[c] for c in columns) for line in lines],
+                                same={"order_id": number}, returning="line_no, id")
+    if found is None:  # SQLite: executemany returns no rows
+        found = rows(connection, "SELECT line_no, id FROM order_lines WHERE order_id = :n", {"n": number})
+    return {r.line_no: r.id for r in found}
 
 
 def number_of_ref(connection, channel: str, ref: str) -> int | None:
@@ -67,13 +76,8 @@ def lines(connection, number: int) -> list:
                             "FROM order_lines WHERE order_id = :number ORDER BY line_no", {"number": number})
 
 
-def lines_wanting_stock(connection, number: int) -> list:
-    """The physical catalogue lines of an order (id, product_id, sku, quantity)."""
-    return rows(connection, "SELECT id, product_id, sku, quantity FROM order_lines WHERE order_id = :n "
-                            "AND kind = 'physical' AND product_id IS NOT NULL ORDER BY line_no", {"n": number})
-
-
-SUMMARY_COLUMNS = """o.id, o.placed_at, o.status, o.channel, o.channel_ref, o.customer_name, o.customer_email,
+SUMMARY_COLUMNS = """o.id, o.placed_at, o.status, o.channel, o.channel_ref,
+       o.customer_id, o.customer_name, o.customer_email, o.customer_phone,
        o.currency, o.subtotal_minor, o.discount_minor, o.tax_minor, o.total_minor,
        o.verified_at IS NOT NULL AS verified,
        (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id) AS line_count"""
@@ -142,7 +146,8 @@ def count(connection, where_sql: str, params: dict) -> int:
 def due_to_expire(connection, cutoff) -> list:
     """Open orders nobody verified, placed before `cutoff`: locked while read (PostgreSQL
     re-checks the condition on locked rows), so an order verified a moment ago is left alone."""
-    return rows(connection, "SELECT o.id, o.placed_at, o.customer_name, o.total_minor, o.currency "
+    return rows(connection, "SELECT o.id, o.placed_at, o.customer_id, o.customer_name, o.customer_email, "
+                            "o.customer_phone, o.total_minor, o.currency "
                             "FROM orders o WHERE o.status = 'open' AND o.verified_at IS NULL "
                             f"AND o.placed_at < :cutoff ORDER BY o.id{for_update(connection, 'o')}",
                 {"cutoff": cutoff})
@@ -154,8 +159,9 @@ def due_to_expire(connection, cutoff) -> list:
 def lock_batch(connection, batch: str) -> None:
     """Lock the batch's orders in a fixed order (by id), so two batches cannot deadlock."""
     suffix = for_update(connection, "o")
-    if suffix:
-        tuples(connection, f"SELECT o.id FROM orders o JOIN {batch} b ON b.number = o.id ORDER BY o.id{suffix}")
+    if suffix:  # the count keeps the locked ids on the server
+        execute(connection, f"SELECT count(*) FROM (SELECT o.id FROM orders o JOIN {batch} b ON b.number = o.id "
+                            f"ORDER BY o.id{suffix}) locked")
 
 
 def missing_from_batch(connection, batch: str) -> list[tuple[int, int]]:
@@ -164,9 +170,10 @@ def missing_from_batch(connection, batch: str) -> list[tuple[int, int]]:
                               "WHERE o.id IS NULL")
 
 
-def statuses_in_batch(connection, batch: str) -> list[str]:
-    return [r.status for r in rows(connection, f"SELECT DISTINCT o.status FROM {batch} b "
-                                               "JOIN orders o ON o.id = b.number")]
+def statuses_in_batch(connection, batch: str) -> dict[str | None, int]:
+    """How many of the batch's orders are in each status (None: numbers that are no order)."""
+    return {status: count for status, count in tuples(
+        connection, f"SELECT o.status, count(*) FROM {batch} b LEFT JOIN orders o ON o.id = b.number GROUP BY o.status")}
 
 
 def batch_in_statuses(connection, batch: str, statuses: list[str]) -> list:
@@ -193,13 +200,8 @@ def batch_statuses(connection, batch: str) -> list[tuple[int, int, str]]:
     return tuples(connection, f"SELECT b.pos, b.number, o.status FROM {batch} b JOIN orders o ON o.id = b.number")
 
 
-def batch_count_at(connection, batch: str, status: str) -> int:
-    return scalar(connection, f"SELECT count(*) FROM {batch} b JOIN orders o ON o.id = b.number "
-                              "WHERE o.status = :to", {"to": status})
-
-
 def skip_in_batch(connection, batch: str, numbers: list[int]) -> None:
-    execute(connection, f"UPDATE {batch} SET skip = 1 WHERE number = :n", [{"n": n} for n in numbers])
+    dialect.update_where_in(connection, batch, {"skip": 1}, "number", numbers)
 
 
 def move_batch(connection, batch: str, status: str, at) -> None:

@@ -7,7 +7,8 @@ negative count or more reserved than on hand whatever happens.
 
 from __future__ import annotations
 
-from ordercli.db.sql import execute, first, rowcount, rows, scalar
+from ordercli.db import dialect
+from ordercli.db.sql import dialect_of, execute, first, rowcount, rows, scalar
 
 # Units a backordered line still waits for: its quantity less what it holds or ever held.
 MISSING_UNITS = """l.quantity - COALESCE((SELECT SUM(m.reserved_delta) FROM stock_movements m
@@ -15,18 +16,25 @@ MISSING_UNITS = """l.quantity - COALESCE((SELECT SUM(m.reserved_delta) FROM stoc
 
 _LEDGER_COLUMNS = ("at, actor, command, kind, product_id, location_id, on_hand_delta, reserved_delta, order_id, "
                    "order_line_id, reason")
+# The ledger's columns and their types; at, actor and command are the same in every row of a change.
+_LEDGER_TYPES = {"at": "TIMESTAMPTZ", "actor": "TEXT", "command": "TEXT", "kind": "TEXT", "product_id": "INTEGER",
+                 "location_id": "INTEGER", "on_hand_delta": "INTEGER", "reserved_delta": "INTEGER",
+                 "order_id": "INTEGER", "order_line_id": "INTEGER", "reason": "TEXT"}
+
+
+def _ledger_rows(movements: list[dict]) -> list[tuple]:
+    return [(m["kind"], m["product"], m["location"], m.get("on_hand", 0), m.get("reserved", 0), m.get("order_id"),
+             m.get("line_id"), m.get("reason")) for m in movements]
+
+
+def _stamped(stamp) -> dict:
+    return {"at": stamp.at, "actor": stamp.actor, "command": stamp.command}
 
 
 def record(connection, stamp, movements: list[dict]) -> None:
     """Append movements to the ledger (each dict: kind, product, location, on_hand and reserved
     deltas, order_id, line_id, reason; deltas default to 0, the rest to None)."""
-    execute(
-        connection,
-        f"INSERT INTO stock_movements ({_LEDGER_COLUMNS}) VALUES (:at, :actor, :command, :kind, :product, "
-        ":location, :on_hand, :reserved, :order_id, :line_id, :reason)",
-        [{"at": stamp.at, "actor": stamp.actor, "command": stamp.command, "order_id": None, "line_id": None,
-          "reason": None, "on_hand": 0, "reserved": 0, **m} for m in movements],
-    )
+    dialect.insert_rows(connection, "stock_movements", _LEDGER_TYPES, _ledger_rows(movements), same=_stamped(stamp))
 
 
 def record_releases(connection, stamp, table: str, reason: str | None) -> None:
@@ -65,6 +73,46 @@ def take_available(connection, product_id: int, location_id: int, quantity: int)
                     {"q": quantity, "p": product_id, "l": location_id}) == 1
 
 
+def reserve(connection, stamp, takes: dict[tuple[int, int], int], movements: list[dict]) -> list[tuple[int, int]]:
+    """Reserve units where they are available ((product, location) -> units, each taken only if
+    that many are available there) and append `movements` to the ledger. Returns the (product,
+    location) pairs that had too few: then the caller must not commit (on PostgreSQL, the rest
+    is already reserved and recorded).
+
+    SQLite: one conditional UPDATE per pair, then the ledger rows. PostgreSQL: one statement,
+    a conditional UPDATE ... FROM unnest(...) and the ledger INSERT, whatever the number of
+    lines (very many ledger rows are copied in first, see `dialect.copies`).
+    """
+    if not takes:
+        return []
+    if dialect_of(connection) == "sqlite":
+        short = [pair for pair, quantity in takes.items() if not take_available(connection, *pair, quantity)]
+        if not short:
+            record(connection, stamp, movements)
+        return short
+    if dialect.copies(len(movements)):  # many ledger rows (promising backorders): copied in first
+        record(connection, stamp, movements)
+        recorded, params = "", {}
+    else:
+        ledger, params = dialect.unnest_insert("stock_movements", _LEDGER_TYPES, _ledger_rows(movements),
+                                               _stamped(stamp), prefix="ledger_")
+        recorded = f", recorded AS ({ledger})"
+    params.update({"take_products": [p for p, _ in takes], "take_locations": [l for _, l in takes],
+                   "take_units": list(takes.values())})
+    short = rows(connection, f"""
+        WITH wanted AS (
+            SELECT * FROM unnest(CAST(:take_products AS INTEGER[]), CAST(:take_locations AS INTEGER[]),
+                                 CAST(:take_units AS INTEGER[])) AS w(product_id, location_id, units)),
+        taken AS (
+            UPDATE stock_levels s SET reserved = s.reserved + w.units FROM wanted w
+            WHERE s.product_id = w.product_id AND s.location_id = w.location_id AND s.on_hand - s.reserved >= w.units
+            RETURNING s.product_id, s.location_id){recorded}
+        SELECT w.product_id, w.location_id FROM wanted w
+        WHERE NOT EXISTS (SELECT 1 FROM taken t WHERE t.product_id = w.product_id AND t.location_id = w.location_id)
+        """, params)
+    return [(r.product_id, r.location_id) for r in short]
+
+
 def give_back(connection, table: str) -> None:
     """Lower `reserved` by what `table` (product_id, location_id, held) holds, set-based."""
     execute(
@@ -76,13 +124,15 @@ def give_back(connection, table: str) -> None:
     )
 
 
-def available(connection, product_ids) -> dict[tuple[int, int], int]:
-    """Units that can be promised, per (product, location)."""
-    if not product_ids:
-        return {}
-    found = rows(connection, "SELECT product_id, location_id, on_hand - reserved AS available FROM stock_levels "
-                             "WHERE product_id IN :ids", {"ids": sorted(product_ids)})
-    return {(r.product_id, r.location_id): r.available for r in found}
+def availability(connection, product_ids) -> tuple[dict[tuple[int, int], int], dict[int, str]]:
+    """Units that can be promised per (product, location), and every location (id -> name) in
+    promising order: the default first, then in the order they were added. One query."""
+    found = rows(connection, """
+        SELECT loc.id, loc.name, s.product_id, s.on_hand - s.reserved AS available
+        FROM locations loc LEFT JOIN stock_levels s ON s.location_id = loc.id AND s.product_id IN :ids
+        ORDER BY loc.is_default DESC, loc.id""", {"ids": sorted(product_ids)})
+    names = {r.id: r.name for r in found}
+    return {(r.product_id, r.id): r.available for r in found if r.product_id is not None}, names
 
 
 def held_by_orders(batch: str, holding: str) -> str:
@@ -103,8 +153,10 @@ def units_held(connection, query: str) -> int:
     return int(scalar(connection, f"SELECT COALESCE(SUM(held), 0) FROM ({query}) held_units"))
 
 
-def products_in(connection, table: str) -> set[int]:
-    return {r.product_id for r in rows(connection, f"SELECT DISTINCT product_id FROM {table}")}
+def held_per_product(connection, table: str) -> dict[int, int]:
+    """Product id -> the sum of the `held` column of `table` (such as `held_by_orders` made a table)."""
+    return {r.product_id: int(r.held) for r in rows(connection, f"SELECT product_id, SUM(held) AS held FROM {table} "
+                                                                "GROUP BY product_id")}
 
 
 def waiting_lines(connection, product_ids, holding: list[str]) -> list:
@@ -133,9 +185,7 @@ def promises_of_order(connection, order_id: int) -> list:
 
 
 def set_backordered(connection, line_ids, value: bool) -> None:
-    # one statement per line: a long IN (...) list makes SQLite slow down quadratically
-    execute(connection, "UPDATE order_lines SET backordered = :v WHERE id = :id",
-            [{"id": i, "v": value} for i in line_ids])
+    dialect.update_where_in(connection, "order_lines", {"backordered": value}, "id", line_ids)
 
 
 def levels_of_product(connection, product_id: int, location_id: int | None = None) -> list:

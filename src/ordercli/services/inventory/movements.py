@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ordercli.db.queries import stock
-from ordercli.domain.errors import InvalidData
+from ordercli.domain.errors import Field, InvalidData, Problem
 from ordercli.domain.stock import Counts, check_adjustment, check_transfer
 from ordercli.domain.validation import clean_text, parse_quantity
 from ordercli.services.inventory.ledger import find_location, lock_products, move, stocked_product
@@ -26,7 +26,7 @@ class StockChange(Counts):
 def receive(db, sku: str, quantity: object, location: str | None, note: str | None, stamp) -> StockChange:
     """Goods arrived at a location: on hand goes up; waiting backorders are promised."""
     units = parse_quantity(quantity)
-    note = clean_text(note, "--note", max_length=500)
+    note = clean_text(note, Field("note"), max_length=500)
     with db.write() as connection:
         product = stocked_product(connection, sku)
         location_id, location_name = find_location(connection, location)
@@ -40,7 +40,7 @@ def receive(db, sku: str, quantity: object, location: str | None, note: str | No
 def adjust(db, sku: str, delta: object, location: str | None, reason: str, stamp) -> StockChange:
     """A count correction, damage, loss: on hand goes up or down, never below what is promised."""
     units = parse_quantity(delta, "adjustment", allow_negative=True)
-    reason = clean_text(reason, "--reason", required=True, max_length=500)
+    reason = clean_text(reason, Field("reason"), required=True, max_length=500)
     with db.write() as connection:
         product = stocked_product(connection, sku)
         location_id, location_name = find_location(connection, location)
@@ -56,13 +56,13 @@ def transfer(db, sku: str, quantity: object, source: str, destination: str, note
              stamp) -> tuple[StockChange, StockChange]:
     """Move available (unpromised) units from one location to another."""
     units = parse_quantity(quantity)
-    note = clean_text(note, "--note", max_length=500)
+    note = clean_text(note, Field("note"), max_length=500)
     with db.write() as connection:
         product = stocked_product(connection, sku)
         from_id, from_name = find_location(connection, source)
         to_id, to_name = find_location(connection, destination)
         if from_id == to_id:
-            raise InvalidData(f"--from and --to are the same location ({from_name})")
+            raise InvalidData(Problem(Field("from"), " and ", Field("to"), f" are the same location ({from_name})"))
         lock_products(connection, {product.id})
         check_transfer(product.sku, from_name, *stock.level(connection, product.id, from_id), units)
         reason = note or f"transfer {from_name} -> {to_name}"

@@ -1,7 +1,8 @@
 """Promising stock to orders, releasing it, and promising backorders as stock arrives.
 
-A reservation is one conditional UPDATE (available >= quantity) per product and location,
-with a ledger row per line; the domain decides where from (`plan_promises`).
+A reservation takes units from a product at a location only if that many are available
+there (a conditional UPDATE), with a ledger row per line; the domain decides where from
+(`plan_promises`). However many lines, that is one statement on PostgreSQL (db/queries/stock.py).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from ordercli.db import dialect
-from ordercli.db.queries import history, locations, stock
+from ordercli.db.queries import history, stock
+from ordercli.db.sql import pipelined
 from ordercli.domain.errors import InsufficientStock
 from ordercli.domain.statuses import HOLDS_STOCK
 from ordercli.domain.stock import Allocation, Need, insufficient, plan_promises
@@ -32,21 +34,21 @@ class PromiseLine:
 
 
 def reserve(connection, allocations, lines: dict[int, PromiseLine], stamp, reason: str | None) -> None:
-    """Take the allocations from available stock, one conditional UPDATE per product and
-    location (however many lines share it), and record each allocation in the ledger."""
+    """Take the allocations from available stock, each product and location only if that many
+    are available there (however many lines share it), and record each allocation in the ledger."""
     totals: dict[tuple[int, int], int] = defaultdict(int)
     for allocation in allocations:
         totals[(allocation.product_id, allocation.location_id)] += allocation.quantity
-    for (product_id, location_id), quantity in totals.items():
-        if not stock.take_available(connection, product_id, location_id, quantity):
-            # cannot happen under the lock; the guard stays for safety
-            sku = next(lines[a.key].sku for a in allocations if a.product_id == product_id)
-            raise insufficient(sku, quantity, 0)
-    stock.record(connection, stamp, [
+    short = stock.reserve(connection, stamp, totals, [
         {"kind": "reserved", "product": a.product_id, "location": a.location_id, "reserved": a.quantity,
          "order_id": lines[a.key].order_id, "line_id": a.key, "reason": reason}
         for a in allocations
     ])
+    if short:
+        # cannot happen under the lock; the guard stays for safety (raising rolls the transaction back)
+        product_id, location_id = short[0]
+        sku = next(lines[a.key].sku for a in allocations if a.product_id == product_id)
+        raise insufficient(sku, totals[(product_id, location_id)], 0)
 
 
 def promise_new_order(connection, lines: list[PromiseLine], stamp, *, backorder: bool) -> dict[int, int]:
@@ -59,10 +61,10 @@ def promise_new_order(connection, lines: list[PromiseLine], stamp, *, backorder:
     if not lines:
         return {}
     products = {line.product_id for line in lines}
-    lock_products(connection, products)
-    available = stock.available(connection, products)
-    plan = plan_promises([Need(l.line_id, l.product_id, l.quantity) for l in lines], available,
-                         locations.promising_order(connection))
+    with pipelined(connection):
+        lock_products(connection, products)
+        available, names = stock.availability(connection, products)
+    plan = plan_promises([Need(l.line_id, l.product_id, l.quantity) for l in lines], available, list(names))
     if plan.short and not backorder:
         by_line = {l.line_id: l for l in lines}
         wanted: dict[str, int] = defaultdict(int)
@@ -74,8 +76,9 @@ def promise_new_order(connection, lines: list[PromiseLine], stamp, *, backorder:
             have = sum(v for (p, _), v in available.items() if p == product)
             problems.append(str(insufficient(sku, wanted[sku], have)))
         raise InsufficientStock("; ".join(problems))
-    reserve(connection, plan.allocations, {l.line_id: l for l in lines}, stamp, None)
-    stock.set_backordered(connection, plan.short, True)
+    with pipelined(connection):  # reserve reads its result: the waiting lines go with it
+        stock.set_backordered(connection, plan.short, True)
+        reserve(connection, plan.allocations, {l.line_id: l for l in lines}, stamp, None)
     return plan.short
 
 
@@ -90,11 +93,12 @@ def release_batch(connection, batch: str, stamp, reason: str | None) -> tuple[se
     # Lock the products first: a backorder fill running now (it holds them) may be adding a
     # reservation for one of these orders; once it commits, the query below sees it.
     dialect.lock_rows(connection, "SELECT id FROM products WHERE id IN (SELECT DISTINCT l.product_id FROM order_lines l "
-                                  f"JOIN {batch} b ON b.number = l.order_id WHERE b.skip = 0) ORDER BY id")
+                                  f"JOIN {batch} b ON b.number = l.order_id WHERE b.skip = 0) ORDER BY id",
+                      table="products")
     with dialect.temp_table_as(connection, "releasing", stock.held_by_orders(batch, HOLDING_SQL),
                                index="product_id, location_id") as releasing:
-        products = stock.products_in(connection, releasing)
-        units = stock.units_held(connection, f"SELECT held FROM {releasing}")
+        held = stock.held_per_product(connection, releasing)
+        products, units = set(held), sum(held.values())
         lock_products(connection, products)
         stock.record_releases(connection, stamp, releasing, reason)
         stock.give_back(connection, releasing)
@@ -114,10 +118,11 @@ def fill_backorders(connection, product_ids, stamp) -> dict[int, list[str]]:
     waiting = stock.waiting_lines(connection, product_ids, HOLDING)
     if not waiting:
         return {}
-    lock_products(connection, {w.product_id for w in waiting})
-    available = stock.available(connection, {w.product_id for w in waiting})
-    order = locations.promising_order(connection)
-    names = locations.names(connection)
+    products = {w.product_id for w in waiting}
+    with pipelined(connection):
+        lock_products(connection, products)
+        available, names = stock.availability(connection, products)
+    order = list(names)
     promised: dict[int, list[str]] = defaultdict(list)
     statuses = {line.order_id: line.status for line in waiting}
     allocations: list[Allocation] = []
@@ -138,9 +143,10 @@ def fill_backorders(connection, product_ids, stamp) -> dict[int, list[str]]:
         lines[line.id] = PromiseLine(line.id, line.order_id, line.product_id, line.sku, line.missing)
         if plan.complete:
             complete.append(line.id)
-    reserve(connection, allocations, lines, stamp, "backorder: stock became available")
-    stock.set_backordered(connection, complete, False)
-    history.append(connection, stamp, [(order_id, "promised", statuses[order_id], statuses[order_id],
-                                        "backorder promised: " + ", ".join(parts))
-                                       for order_id, parts in promised.items()])
+    with pipelined(connection):  # reserve reads its result: the other writes go with it
+        stock.set_backordered(connection, complete, False)
+        history.append(connection, stamp, [(order_id, "promised", statuses[order_id], statuses[order_id],
+                                            "backorder promised: " + ", ".join(parts))
+                                           for order_id, parts in promised.items()])
+        reserve(connection, allocations, lines, stamp, "backorder: stock became available")
     return dict(promised)

@@ -1,0 +1,330 @@
+"""Every shape ordercli prints for scripts: the JSON of each command, the CSV of each listing,
+and the ids of `--ids`. A stable contract (docs/json.md, and the JSON Schema shipped in
+`ordercli/schemas/output.schema.json`): fields are only ever added, never renamed or removed;
+tests/cli/test_shapes.py holds each JSON shape to its keys and types, and to the schema.
+
+One name and one shape for each thing everywhere: an order is identified by `number`, a
+product by `sku`, a location by `name`, a promo code by `code`; a customer is always the
+object of `customer()`, money always `money_json`, stock always `stock()`. A listing's item is
+the same object with fewer fields, never one of another shape; a field that refers to another
+thing is named after it and holds its identifier (`"order": 1042`, `"location": "main"`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ordercli.cli.errors import exit_code_for
+from ordercli.domain.money import Money, percent_text
+
+# -- the pieces ------------------------------------------------------------------------------
+
+
+def money_json(value: Money | None) -> dict | None:
+    """Money in JSON: a decimal string with its currency, never a float."""
+    if value is None:
+        return None
+    return {"amount": str(value.amount), "currency": value.currency}
+
+
+def time_json(value: datetime | None) -> str | None:
+    """UTC, ISO 8601, with a Z."""
+    if value is None:
+        return None
+    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def each(shape: Callable[[Any], dict]) -> Callable[[Iterable[Any]], list]:
+    """The shape of a listing: an array of `shape`."""
+    return lambda items: [shape(item) for item in items]
+
+
+@dataclass(frozen=True)
+class CsvShape:
+    """A listing as CSV: the header, the rows of the data (several per item, if need be), and the
+    columns of free text people typed, which are guarded against formula injection."""
+
+    header: tuple[str, ...]
+    rows: Callable[[Any], Iterable[Sequence[object]]]
+    text: tuple[str, ...] = ()
+
+    @property
+    def text_columns(self) -> tuple[int, ...]:
+        return tuple(self.header.index(name) for name in self.text)
+
+
+def address(value) -> dict:
+    return {
+        "name": value.name,
+        "line1": value.line1,
+        "line2": value.line2,
+        "city": value.city,
+        "region": value.region,
+        "postal_code": value.postal_code,
+        "country": value.country,
+    }
+
+
+def customer(value) -> dict:
+    """A customer, as the order names them."""
+    return {"id": value.id, "name": value.name, "email": value.email, "phone": value.phone}
+
+
+def counts(value) -> dict:
+    """Stock counts: units on hand, promised to orders (reserved), and available."""
+    return {"on_hand": value.on_hand, "reserved": value.reserved, "available": value.available}
+
+
+def level(value) -> dict:
+    """Stock at one location."""
+    return {"location": value.location, **counts(value)}
+
+
+def stock(value) -> dict:
+    """A product's stock: its totals, and its stock at every location."""
+    return {**counts(value), "locations": [level(l) for l in value.levels]}
+
+
+# -- orders ----------------------------------------------------------------------------------
+
+
+def history_entry(entry) -> dict:
+    return {
+        "at": time_json(entry.at),
+        "actor": entry.actor,
+        "command": entry.command,
+        "event": entry.event,
+        "from": entry.from_status,
+        "to": entry.to_status,
+        "reason": entry.reason,
+    }
+
+
+def _order_head(value) -> dict:
+    """The fields an order and an order in a listing both begin with."""
+    return {
+        "number": value.number,
+        "status": value.status,
+        "channel": value.channel,
+        "channel_ref": value.channel_ref,
+        "currency": value.total.currency,
+        "placed_at": time_json(value.placed_at),
+    }
+
+
+def order(view) -> dict:
+    """`show`, `create` and `verify`."""
+    verification = view.verification
+    return {
+        **_order_head(view),
+        "updated_at": time_json(view.updated_at),
+        "customer": customer(view.customer),
+        "billing_address": address(view.billing),
+        "shipping_address": address(view.shipping),
+        "promo_code": view.promo_code,
+        "note": view.note,
+        "verification": None if verification is None else {
+            "at": time_json(verification.at),
+            "by": verification.by,
+            "method": verification.method,
+            "note": verification.note,
+        },
+        "lines": [
+            {
+                "line": line.line_no,
+                "sku": line.sku,
+                "description": line.description,
+                "kind": line.kind,
+                "quantity": line.quantity,
+                "unit_price": money_json(line.unit_price),
+                "discount": money_json(line.discount),
+                "order_discount": money_json(line.order_discount),
+                "tax_rate": percent_text(line.tax_rate_bp),
+                "net": money_json(line.net),
+                "tax": money_json(line.tax),
+                "total": money_json(line.total),
+                "delivery_method": line.delivery_method,
+                "promised": [{"location": p.location, "quantity": p.quantity} for p in line.promised],
+                "waiting": line.waiting,
+            }
+            for line in view.lines
+        ],
+        "totals": totals(view),
+        "history": [history_entry(entry) for entry in view.history],
+    }
+
+
+def totals(value) -> dict:
+    """An order's totals."""
+    return {
+        "subtotal": money_json(value.subtotal),
+        "discount": money_json(value.discount),
+        "tax": money_json(value.tax),
+        "total": money_json(value.total),
+    }
+
+
+def order_summary(row) -> dict:
+    """A row of `list`: an order's fields as `order` has them, and how many lines it has."""
+    return {
+        **_order_head(row),
+        "customer": customer(row.customer),
+        "verified": row.verified,
+        "line_count": row.lines,
+        "totals": totals(row),
+    }
+
+
+# The JSON's fields, flat: the customer's as customer_*, the totals' amounts beside the currency.
+ORDER_SUMMARY_CSV = CsvShape(
+    ("number", "placed_at", "status", "channel", "channel_ref", "customer_id", "customer_name", "customer_email",
+     "customer_phone", "verified", "line_count", "currency", "subtotal", "discount", "tax", "total"),
+    lambda rows: ((r.number, time_json(r.placed_at), r.status, r.channel, r.channel_ref, r.customer.id,
+                   r.customer.name, r.customer.email, r.customer.phone, "yes" if r.verified else "no", r.lines,
+                   r.total.currency, r.subtotal.amount, r.discount.amount, r.tax.amount, r.total.amount)
+                  for r in rows),
+    text=("channel_ref", "customer_name", "customer_email"),
+)
+
+
+def order_numbers(rows) -> Iterable[int]:
+    """`list --ids`: the order numbers, as `status -` reads them."""
+    return (r.number for r in rows)
+
+
+def status_outcomes(result) -> list:
+    """`status`: one object per entry, in input order; `code` is the exit code of its error alone."""
+    return [{"number": o.number, "input": o.input, "from": o.from_status, "to": result.target.value,
+             "ok": o.ok, "changed": result.was_changed(o),
+             "error": str(o.error) if o.error else None,
+             "code": exit_code_for(o.error) if o.error else 0}
+            for o in result.outcomes]
+
+
+def expiry(outcome) -> dict:
+    """`expire`: the (result, expired orders) it returns."""
+    result, expired = outcome
+    return {"dry_run": result.dry_run, "abandoned": [
+        {"number": e.number, "placed_at": time_json(e.placed_at), "customer": customer(e.customer),
+         "total": money_json(e.total), "changed": result.applied} for e in expired],
+        "released_units": result.released}
+
+
+# -- the catalogue ---------------------------------------------------------------------------
+
+
+def product(value) -> dict:
+    """A product (`product add | update | show`, and each of `product list`)."""
+    return {
+        "sku": value.sku,
+        "name": value.name,
+        "price": money_json(value.price),
+        "tax_rate": percent_text(value.tax_rate_bp),
+        "kind": value.kind,
+        "gtin": value.gtin,
+        "active": value.active,
+        "created_at": time_json(value.created_at),
+        "updated_at": time_json(value.updated_at),
+        "stock": stock(value) if value.kind == "physical" else None,
+    }
+
+
+# The format `product import` reads.
+PRODUCT_CSV = CsvShape(
+    ("sku", "name", "price", "currency", "tax_rate", "kind", "gtin", "active"),
+    lambda found: ((p.sku, p.name, p.price.amount, p.price.currency, percent_text(p.tax_rate_bp), p.kind, p.gtin,
+                    "yes" if p.active else "no") for p in found),
+    text=("name",),
+)
+
+
+# -- stock -----------------------------------------------------------------------------------
+
+
+def stock_change(change) -> dict:
+    """`stock receive` and `stock adjust`: the stock at the location afterwards."""
+    return {"sku": change.sku, "location": change.location, **counts(change),
+            "backorders_promised": change.backorders_promised}
+
+
+def stock_transfer(changes) -> dict:
+    """`stock transfer`: the (source, destination) changes."""
+    source, destination = changes
+    return {"from": stock_change(source), "to": stock_change(destination)}
+
+
+def product_stock(value) -> dict:
+    """A product of `stock list`: the product's fields as `product` has them, its stock only."""
+    return {"sku": value.sku, "name": value.name, "stock": stock(value)}
+
+
+# One row per product and location.
+STOCK_CSV = CsvShape(
+    ("sku", "name", "location", "on_hand", "reserved", "available"),
+    lambda products: ((p.sku, p.name, l.location, l.on_hand, l.reserved, l.available)
+                      for p in products for l in p.levels),
+    text=("name",),
+)
+
+
+def movement(value) -> dict:
+    """A row of `stock history`."""
+    return {"at": time_json(value.at), "kind": value.kind, "location": value.location, "on_hand": value.on_hand_delta,
+            "reserved": value.reserved_delta, "order": value.order, "actor": value.actor, "command": value.command,
+            "reason": value.reason}
+
+
+def ledger_difference(value) -> dict:
+    """A row of `stock check`: a counter that is not the sum of its ledger."""
+    return {"sku": value.sku, "location": value.location, "on_hand": value.on_hand,
+            "ledger_on_hand": value.ledger_on_hand, "reserved": value.reserved,
+            "ledger_reserved": value.ledger_reserved}
+
+
+def availability(result, requested: int) -> dict:
+    """`available`: what can be promised of `requested` units."""
+    return {"sku": result.sku, "kind": result.kind, "requested": requested,
+            "available": result.available if result.stocked else None,
+            "can_promise": result.can_promise(requested), "locations": [level(l) for l in result.levels]}
+
+
+# -- locations, promo codes, the database -----------------------------------------------------
+
+
+def location(value) -> dict:
+    return {
+        "name": value.name,
+        "kind": value.kind,
+        "default": value.is_default,
+        "address": address(value.address) if value.address else None,
+        **counts(value),
+    }
+
+
+def promo(value) -> dict:
+    return {
+        "code": value.code,
+        "percent": percent_text(value.percent_bp) if value.percent_bp is not None else None,
+        "amount": money_json(value.amount),
+        "valid_from": time_json(value.valid_from),
+        "valid_until": time_json(value.valid_until),
+        "max_uses": value.max_uses,
+        "uses": value.uses,
+        "created_at": time_json(value.created_at),
+    }
+
+
+def database_info(facts) -> dict:
+    """`db info` (its table shows the same keys)."""
+    return {
+        "location": facts.location,
+        "backend": facts.backend,
+        "schema": facts.revision,
+        "latest_schema": facts.latest,
+        "up_to_date": facts.up_to_date,
+        "size_bytes": facts.size_bytes,
+        "orders": facts.orders,
+    }

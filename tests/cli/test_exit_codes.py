@@ -1,0 +1,123 @@
+"""One bad invocation of every command: each exits with the code the README's table gives and
+says so in one line on stderr, `ordercli: ...`, with nothing on stdout.
+
+The rule for 2 and 5 (README, "Exit codes"): 2 when the command line itself is wrong (unknown
+command or option, a missing argument or option, a value outside an option's choices, or a
+value that says what to act on and cannot be read: an order number, a count, a duration, a
+date); 5 when the data a command records or reads is refused. A usage error ends by saying
+where help is.
+"""
+
+import sys
+
+import pytest
+
+from tests.cli.test_conventions import COMMANDS  # every command (not the groups), by its path
+from tests.helpers import CUSTOMER, table_count
+
+STATUSES = "open, ready_to_ship, partially_shipped, partially_closed, closed, canceled, returned, failed, abandoned"
+
+# command -> (arguments after --db, exit code, the line on stderr)
+CASES = {
+    "create": (["create", *CUSTOMER, "--line", "FEE:1@1:Fee", "--channel", "fax"], 2,
+               "--channel 'fax' is not one of web, mobile, phone, store, marketplace, other "
+               "(see ordercli create --help)"),
+    "show": (["show", "abc"], 2, "ORDER 'abc' is not an order number (see ordercli show --help)"),
+    "history": (["history", "42"], 3, "order 42 does not exist"),
+    "list": (["list", "--status", "bogus"], 2, f"--status 'bogus' is not one of {STATUSES} (see ordercli list --help)"),
+    "verify": (["verify", "1"], 2, "missing option --by (see ordercli verify --help)"),
+    "status": (["status", "--to", "canceled"], 2,
+               "give order numbers, '-' to read them from stdin, or --from-file (see ordercli status --help)"),
+    "expire": (["expire", "--older-than", "1s"], 2,
+               "--older-than 1s is under an hour: a typo? --force if you mean it (see ordercli expire --help)"),
+    "available": (["available", "CHAI", "0"], 2, "QTY '0' is less than 1 (see ordercli available --help)"),
+    "product add": (["product", "add", "X", "--price", "1"], 2,
+                    "missing required fields: --name (see ordercli product add --help)"),
+    "product update": (["product", "update", "NOPE", "--price", "1"], 3, "product NOPE does not exist"),
+    "product list": (["product", "list", "--kind", "food"], 2,
+                     "--kind 'food' is not one of physical, digital, service (see ordercli product list --help)"),
+    "product show": (["product", "show", "NOPE"], 3, "product NOPE does not exist"),
+    "product import": (["product", "import", "missing.csv"], 5, "cannot read missing.csv: No such file or directory"),
+    "stock receive": (["stock", "receive"], 2, "missing argument SKU (see ordercli stock receive --help)"),
+    "stock adjust": (["stock", "adjust", "CHAI", "-1"], 2, "missing option --reason (see ordercli stock adjust --help)"),
+    "stock transfer": (["stock", "transfer", "CHAI", "1", "--from", "main"], 2,
+                       "missing option --to (see ordercli stock transfer --help)"),
+    "stock list": (["stock", "list", "--below", "-1"], 2, "--below '-1' is less than 0 (see ordercli stock list --help)"),
+    "stock history": (["stock", "history", "NOPE"], 3, "product NOPE does not exist"),
+    "stock check": (["stock", "check", "extra"], 2,
+                    "got unexpected extra argument(s) (extra) (see ordercli stock check --help)"),
+    "location add": (["location", "add", "depot", "--kind", "garage"], 2,
+                     "--kind 'garage' is not one of warehouse, store (see ordercli location add --help)"),
+    "location list": (["location", "list", "--colour"], 2,
+                      "no such option --colour; did you mean --actor? (see ordercli location list --help)"),
+    "location set-default": (["location", "set-default", "nowhere"], 3, "location nowhere does not exist"),
+    "promo add": (["promo", "add", "P1", "--percent", "abc"], 5,
+                  "--percent 'abc' is not a number (write it with the digits 0-9 and a '.')"),
+    "promo list": (["promo", "list", "x"], 2, "got unexpected extra argument(s) (x) (see ordercli promo list --help)"),
+    "db info": (["db", "info", "--db="], 2, "--db is empty: give a SQLite file path or a database URL, or leave it "
+                                             "out for the default database (see ordercli db info --help)"),
+    "db upgrade": (["db", "upgrade", "--actor", "\x1b[2J"], 5,
+                   "--actor (or ORDERCLI_ACTOR) contains a control character (U+001B)"),
+}
+
+# The cases the issue found, besides the one a command above.
+MORE = {
+    "unknown command": (["frobnicate"], 2, "no such command 'frobnicate' (see ordercli --help)"),
+    "verify, unknown method": (["verify", "1", "--by", "anna", "--method", "fax"], 2,
+                               "--method 'fax' is not one of phone, email, in-person, automatic "
+                               "(see ordercli verify --help)"),
+    "status, unknown status": (["status", "1", "--to", "shipped"], 2,
+                               f"--to 'shipped' is not one of {STATUSES} (see ordercli status --help)"),
+    "list, unreadable date": (["list", "--since", "soon"], 2,
+                              "--since 'soon' is not a time (examples: 2026-11-28, 2026-11-28T14:30, "
+                              "2026-11-28T14:30+01:00, today, yesterday, 2h, 1h30m) (see ordercli list --help)"),
+    "list, not a count": (["list", "--limit", "x"], 2, "--limit 'x' is not a whole number (see ordercli list --help)"),
+    "expire, unreadable duration": (["expire", "--older-than", "soon"], 2,
+                                    "--older-than 'soon' is not a duration (examples: 30m, 2h, 3d, 1w) "
+                                    "(see ordercli expire --help)"),
+    "create, fields left out": (["create", "--city", "Berlin"], 2,
+                                "missing required fields: --name, --email or --phone, --address, --country, --line "
+                                "(see ordercli create --help)"),
+    "create, bad email (data)": (["create", *CUSTOMER, "--line", "FEE:1@1:Fee", "--email", "maria"], 5,
+                                 "email 'maria' is not valid: An email address must have an @-sign."),
+}
+
+
+def test_every_command_has_a_bad_invocation_here():
+    assert sorted(CASES) == sorted(path for path, _ in COMMANDS), "add a case for each new command, remove one for each gone"
+
+
+@pytest.mark.parametrize("args, code, message", [*CASES.values(), *MORE.values()], ids=[*CASES, *MORE])
+def test_a_bad_invocation_exits_with_its_code_and_one_line(cli, args, code, message):
+    outcome = cli(*args)
+    assert (outcome.exit_code, outcome.stderr, outcome.stdout) == (code, f"ordercli: {message}\n", ""), outcome
+
+
+def test_the_entries_of_a_status_batch_are_data(cli):
+    # `status --to canceled` with no numbers at all is a usage error (above). The numbers of a
+    # batch, from the command line, stdin or a file, are its entries, each judged (and skipped
+    # with --skip-invalid): one that is not a number is invalid data, and so is an empty stdin.
+    empty = cli("status", "-", "--to", "canceled", input="\n")
+    assert (empty.exit_code, empty.stderr) == (5, "ordercli: no order numbers given\n")
+    for args, stdin in ((["abc"], None), (["-"], "abc\n")):
+        bad = cli("status", *args, "--to", "canceled", input=stdin)
+        assert (bad.exit_code, bad.stderr.splitlines()[0]) == (5, "ordercli: 'abc' is not an order number"), bad
+
+
+pexpect = pytest.importorskip("pexpect")
+
+
+@pytest.mark.parametrize("key", ["\x03", "\x04"], ids=["ctrl-c", "ctrl-d"])
+def test_interrupting_a_prompt_exits_130_and_writes_nothing(sqlite_cli, key):
+    assert sqlite_cli("db", "upgrade").exit_code == 0
+    child = pexpect.spawn(sys.executable, ["-m", "ordercli", "--db", sqlite_cli.target, "create", "--city", "Berlin",
+                                           "--email", "maria@example.com"],
+                          env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"}, encoding="utf-8", timeout=60)
+    child.expect("name")
+    child.send(key)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130, child.before
+    assert "ordercli: interrupted; nothing was changed" in child.before
+    assert "Aborted" not in child.before
+    assert table_count(sqlite_cli, "orders") == 0

@@ -1,0 +1,374 @@
+"""The --json contract: each command's JSON has exactly these keys, in this order, with values
+of these types, nested objects and array items too, and it validates against the JSON Schema
+shipped in the package; --jsonl prints the same objects, one a line. A shape may only grow; any
+change to one fails here first (and then belongs in docs/json.md and the schema)."""
+
+import json
+import re
+from functools import cache
+from importlib.resources import files
+
+import pytest
+import typer
+
+from ordercli.cli.app import app
+from tests.helpers import CUSTOMER
+
+# -- how a shape is written down -----------------------------------------------------------------
+# A type: the value is exactly of it (a bool is not an int). A pattern: a string it matches.
+# A dict: an object with exactly these keys, in this order. [item]: an array of such items; []: an
+# array that is always empty. A tuple: any one of its shapes (None: null).
+
+TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+TEXT = (str, None)
+
+MONEY = {"amount": DECIMAL, "currency": re.compile("[A-Z]{3}")}
+ADDRESS = {"name": TEXT, "line1": str, "line2": TEXT, "city": str, "region": TEXT, "postal_code": TEXT,
+           "country": re.compile("[A-Z]{2}")}
+LEVEL = {"location": str, "on_hand": int, "reserved": int, "available": int}
+STOCK = {"on_hand": int, "reserved": int, "available": int, "locations": [LEVEL]}
+CUSTOMER_SHAPE = {"id": int, "name": str, "email": TEXT, "phone": TEXT}
+TOTALS = {"subtotal": MONEY, "discount": MONEY, "tax": MONEY, "total": MONEY}
+HISTORY_ENTRY = {"at": TIME, "actor": str, "command": str, "event": str, "from": TEXT, "to": TEXT, "reason": TEXT}
+ORDER = {
+    "number": int, "status": str, "channel": str, "channel_ref": TEXT, "currency": str,
+    "placed_at": TIME, "updated_at": TIME,
+    "customer": CUSTOMER_SHAPE,
+    "billing_address": ADDRESS, "shipping_address": ADDRESS,
+    "promo_code": TEXT, "note": TEXT,
+    "verification": ({"at": TIME, "by": str, "method": str, "note": TEXT}, None),
+    "lines": [{
+        "line": int, "sku": str, "description": str, "kind": str, "quantity": int, "unit_price": MONEY,
+        "discount": MONEY, "order_discount": MONEY, "tax_rate": DECIMAL, "net": MONEY, "tax": MONEY,
+        "total": MONEY, "delivery_method": str, "promised": [{"location": str, "quantity": int}], "waiting": int,
+    }],
+    "totals": TOTALS,
+    "history": [HISTORY_ENTRY],
+}
+ORDER_SUMMARY = {
+    "number": int, "status": str, "channel": str, "channel_ref": TEXT, "currency": str, "placed_at": TIME,
+    "customer": CUSTOMER_SHAPE, "verified": bool, "line_count": int, "totals": TOTALS,
+}
+STATUS_OUTCOME = {"number": (int, None), "input": str, "from": TEXT, "to": str, "ok": bool, "changed": bool,
+                  "error": TEXT, "code": int}
+EXPIRY = {"dry_run": bool,
+          "abandoned": [{"number": int, "placed_at": TIME, "customer": CUSTOMER_SHAPE, "total": MONEY,
+                         "changed": bool}],
+          "released_units": int}
+PRODUCT = {"sku": str, "name": str, "price": MONEY, "tax_rate": DECIMAL, "kind": str, "gtin": TEXT, "active": bool,
+           "created_at": TIME, "updated_at": TIME, "stock": (STOCK, None)}
+STOCK_CHANGE = {"sku": str, "location": str, "on_hand": int, "reserved": int, "available": int,
+                "backorders_promised": int}
+MOVEMENT = {"at": TIME, "kind": str, "location": str, "on_hand": int, "reserved": int, "order": (int, None),
+            "actor": str, "command": str, "reason": TEXT}
+LOCATION = {"name": str, "kind": str, "default": bool, "address": (ADDRESS, None), "on_hand": int, "reserved": int,
+            "available": int}
+PROMO = {"code": str, "percent": (DECIMAL, None), "amount": (MONEY, None), "valid_from": (TIME, None),
+         "valid_until": (TIME, None), "max_uses": (int, None), "uses": int, "created_at": TIME}
+
+# Every command that prints JSON, and the shape it prints.
+SHAPE_OF = {
+    "create": ORDER,
+    "show": ORDER,
+    "verify": ORDER,
+    "history": [HISTORY_ENTRY],
+    "list": [ORDER_SUMMARY],
+    "status": [STATUS_OUTCOME],
+    "expire": EXPIRY,
+    "product add": PRODUCT,
+    "product update": PRODUCT,
+    "product show": PRODUCT,
+    "product list": [PRODUCT],
+    "stock receive": STOCK_CHANGE,
+    "stock adjust": STOCK_CHANGE,
+    "stock transfer": {"from": STOCK_CHANGE, "to": STOCK_CHANGE},
+    "stock list": [{"sku": str, "name": str, "stock": STOCK}],
+    "stock history": [MOVEMENT],
+    "stock check": [{"sku": str, "location": str, "on_hand": int, "ledger_on_hand": int, "reserved": int,
+                     "ledger_reserved": int}],
+    "available": {"sku": str, "kind": str, "requested": int, "available": (int, None), "can_promise": bool,
+                  "locations": [LEVEL]},
+    "location add": LOCATION,
+    "location list": [LOCATION],
+    "promo add": PROMO,
+    "promo list": [PROMO],
+    "db info": {"location": str, "backend": str, "schema": (str, None), "latest_schema": str, "up_to_date": bool,
+                "size_bytes": (int, None), "orders": (int, None)},
+}
+
+
+def _problems(value, shape, at, seen) -> list[str]:
+    if isinstance(shape, tuple):
+        tries = [_problems(value, alternative, at, seen) for alternative in shape]
+        return [] if [] in tries else [f"{at}: {value!r} has none of the shapes allowed: {tries}"]
+    if shape is None:
+        return [] if value is None else [f"{at}: {value!r} is not null"]
+    if isinstance(shape, re.Pattern):
+        return [] if type(value) is str and shape.fullmatch(value) else [f"{at}: {value!r} is not {shape.pattern}"]
+    if isinstance(shape, type):
+        return [] if type(value) is shape else [f"{at}: {value!r} is not a {shape.__name__}"]
+    if isinstance(shape, dict):
+        if type(value) is not dict:
+            return [f"{at}: {value!r} is not an object"]
+        if list(value) != list(shape):
+            return [f"{at}: keys {list(value)}, the contract says {list(shape)}"]
+        seen.add(id(shape))
+        return [p for key in shape for p in _problems(value[key], shape[key], f"{at}.{key}", seen)]
+    if type(value) is not list:
+        return [f"{at}: {value!r} is not an array"]
+    if not shape:
+        return [] if value == [] else [f"{at}: {value!r} should always be empty"]
+    if value:
+        seen.add(id(shape))
+    return [p for i, item in enumerate(value) for p in _problems(item, shape[0], f"{at}[{i}]", seen)]
+
+
+def _parts(shape):
+    """The objects and non-empty arrays within a shape: each must be met by some document."""
+    if isinstance(shape, tuple):
+        for alternative in shape:
+            yield from _parts(alternative)
+    elif isinstance(shape, dict):
+        yield shape
+        for value in shape.values():
+            yield from _parts(value)
+    elif isinstance(shape, list) and shape:
+        yield shape
+        yield from _parts(shape[0])
+
+
+@cache
+def schema() -> dict:
+    """The JSON Schema shipped in the package."""
+    return json.loads(files("ordercli").joinpath("schemas/output.schema.json").read_text(encoding="utf-8"))
+
+
+def schema_problems(command: str, document) -> list[str]:
+    """Where `document` breaks the shipped schema's definition of `command`'s output."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator({**schema(), "$ref": f"#/$defs/ordercli {command}"})
+    return [f"{command}: {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
+
+
+def assert_shapes(*outputs) -> None:
+    """Each (command, document) has the shape of that command's JSON and validates against the
+    shipped schema, and together the documents show every part of those shapes (each nested
+    object, each array's items), so no part of a shape goes unchecked."""
+    seen: set[int] = set()
+    problems = [p for command, document in outputs for p in _problems(document, SHAPE_OF[command], command, seen)]
+    problems += [p for command, document in outputs for p in schema_problems(command, document)]
+    assert problems == []
+    unseen = [part for command, _ in outputs for part in _parts(SHAPE_OF[command]) if id(part) not in seen]
+    assert unseen == [], "the documents do not show these parts of the shapes"
+
+
+def json_of(outcome, code: int = 0):
+    assert outcome.exit_code == code, outcome
+    return json.loads(outcome.stdout)
+
+
+@pytest.fixture
+def shop(cli):
+    """Two locations (berlin with an address), CHAI with stock at both, a digital EBOOK, a promo code."""
+    for args in (["location", "add", "main"],
+                 ["location", "add", "berlin", "--kind", "store", "--address", "Unter den Linden 1", "--city", "Berlin",
+                  "--postal-code", "10117", "--country", "DE"],
+                 ["product", "add", "CHAI", "--name", "Chai", "--price", "18.00", "--tax-rate", "7",
+                  "--gtin", "4006381333931"],
+                 ["product", "add", "EBOOK", "--name", "Tea e-book", "--price", "5.00", "--kind", "digital"],
+                 ["stock", "receive", "CHAI", "10"],
+                 ["stock", "receive", "CHAI", "4", "--at", "berlin"],
+                 ["promo", "add", "WELCOME10", "--percent", "10"]):
+        outcome = cli(*args)
+        assert outcome.exit_code == 0, outcome
+    return cli
+
+
+def place_order(cli) -> int:
+    outcome = cli("create", *CUSTOMER, "--line", "CHAI:2", "--line", "GIFT:1@2.50:Gift wrapping", "--promo", "WELCOME10",
+                  "--channel", "web", "--note", "ring twice")
+    assert outcome.exit_code == 0, outcome
+    return int(outcome.stdout)
+
+
+def test_every_command_that_prints_json_has_a_contract():
+    found = set()
+
+    def walk(group, path):
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):
+                walk(command, [*path, name])
+            elif any("--json" in param.opts for param in command.params):
+                found.add(" ".join([*path, name]))
+
+    walk(typer.main.get_command(app), [])
+    assert found == set(SHAPE_OF)
+
+
+def test_an_order(shop):
+    created = json_of(shop("create", *CUSTOMER, "--line", "CHAI:2", "--line", "GIFT:1@2.50:Gift wrapping",
+                           "--promo", "WELCOME10", "--ref", "W-1", "--channel", "web", "--json"))
+    verified = json_of(shop("verify", str(created["number"]), "--by", "anna", "--note", "address confirmed", "--json"))
+    shown = json_of(shop("show", str(created["number"]), "--json"))
+    assert (created["verification"], shown["verification"]["by"]) == (None, "anna")
+    assert_shapes(("create", created), ("verify", verified), ("show", shown))
+
+
+def test_history_and_the_list_of_orders(shop):
+    number = place_order(shop)
+    verified = shop("verify", str(number), "--by", "anna")
+    assert verified.exit_code == 0, verified
+    assert_shapes(("history", json_of(shop("history", str(number), "--json"))))
+    assert_shapes(("list", json_of(shop("list", "--json"))))
+
+
+def test_a_status_change_and_expiry(shop):
+    from datetime import datetime, timedelta, timezone
+
+    from ordercli.db.sql import execute
+
+    first, second = place_order(shop), place_order(shop)
+    assert_shapes(("status", json_of(shop("status", "-", "--to", "canceled", "--skip-invalid", "--json",
+                                          input=f"{first}\n99\nabc\n"), code=3)))
+    database = shop.database()
+    with database.write() as connection:
+        execute(connection, "UPDATE orders SET placed_at = :at WHERE id = :n",
+                {"at": datetime.now(timezone.utc) - timedelta(hours=3), "n": second})
+    database.dispose()
+    would = json_of(shop("expire", "--older-than", "2h", "--dry-run", "--json"))
+    done = json_of(shop("expire", "--older-than", "2h", "--json"))
+    assert (would["dry_run"], done["dry_run"]) == (True, False)
+    assert_shapes(("expire", would), ("expire", done))
+
+
+def test_products(shop):
+    added = json_of(shop("product", "add", "TEA", "--name", "Tea", "--price", "4.00", "--json"))
+    updated = json_of(shop("product", "update", "TEA", "--inactive", "--json"))
+    assert_shapes(("product add", added), ("product update", updated),
+                  ("product show", json_of(shop("product", "show", "CHAI", "--json"))),
+                  ("product show", json_of(shop("product", "show", "EBOOK", "--json"))))
+    assert_shapes(("product list", json_of(shop("product", "list", "--json"))))
+
+
+def test_stock_movements(shop):
+    assert_shapes(("stock receive", json_of(shop("stock", "receive", "CHAI", "5", "--json"))),
+                  ("stock adjust", json_of(shop("stock", "adjust", "CHAI", "-1", "--reason", "damaged", "--json"))),
+                  ("stock transfer", json_of(shop("stock", "transfer", "CHAI", "2", "--from", "main", "--to", "berlin",
+                                                  "--json"))))
+
+
+def test_stock_listings_and_availability(shop):
+    place_order(shop)
+    assert_shapes(("stock list", json_of(shop("stock", "list", "--json"))))
+    assert_shapes(("stock history", json_of(shop("stock", "history", "CHAI", "--json"))))
+    digital = json_of(shop("available", "EBOOK", "--json"))
+    assert (digital["available"], digital["locations"]) == (None, [])
+    assert_shapes(("available", json_of(shop("available", "CHAI", "3", "--json"))), ("available", digital))
+
+
+def test_a_stock_check_that_finds_a_difference(shop):
+    from ordercli.db.sql import execute
+
+    assert json_of(shop("stock", "check", "--json")) == []
+    database = shop.database()
+    with database.write() as connection:
+        execute(connection, "UPDATE stock_levels SET on_hand = on_hand + 1", {})
+    database.dispose()
+    assert_shapes(("stock check", json_of(shop("stock", "check", "--json"), code=4)))
+
+
+def test_locations_promo_codes_and_the_database(shop):
+    assert_shapes(("location add", json_of(shop("location", "add", "hamburg", "--address", "Hafenweg 3", "--city",
+                                                "Hamburg", "--country", "DE", "--json"))))
+    assert_shapes(("location list", json_of(shop("location", "list", "--json"))))
+    assert_shapes(("promo add", json_of(shop("promo", "add", "FIVE", "--amount", "5.00", "--valid-from", "2026-01-01",
+                                             "--valid-until", "2026-12-31", "--max-uses", "10", "--json"))))
+    assert_shapes(("promo list", json_of(shop("promo", "list", "--json"))))
+    assert_shapes(("db info", json_of(shop("db", "info", "--json"))))
+
+
+# -- the schema shipped in the package, and JSON Lines --------------------------------------------
+
+
+def _objects(node):
+    """Every object definition (with `properties`) within a schema."""
+    if isinstance(node, dict):
+        if "properties" in node:
+            yield node
+        for value in node.values():
+            yield from _objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _objects(value)
+
+
+def _fields(node):
+    """Every (field name, its schema) of every object within a schema."""
+    for found in _objects(node):
+        yield from found["properties"].items()
+
+
+def test_the_schema_defines_the_output_of_every_command_with_a_contract():
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator.check_schema(schema())
+    defined = {name.removeprefix("ordercli ") for name in schema()["$defs"] if name.startswith("ordercli ")}
+    assert defined == set(SHAPE_OF)
+
+
+def test_every_object_in_the_schema_has_all_its_fields_and_no_others():
+    for found in _objects(schema()):
+        assert (found["required"], found["additionalProperties"]) == (list(found["properties"]), False), found
+
+
+def test_one_name_and_one_shape_for_each_thing():
+    """A customer, totals, stock and its locations have one shape wherever they appear; an order
+    is `number` wherever it is the thing itself, and `order` only where it is referred to."""
+    definitions = schema()["$defs"]
+    one = {"customer": {"$ref": "#/$defs/customer"}, "totals": {"$ref": "#/$defs/totals"},
+           "locations": {"type": "array", "items": {"$ref": "#/$defs/level"}}}
+    for name, field in _fields(schema()):
+        if name in one:
+            assert field == one[name], name
+        if name == "stock":
+            assert field in ({"$ref": "#/$defs/stock"}, {"oneOf": [{"type": "null"}, {"$ref": "#/$defs/stock"}]})
+    orders = ["order", "order_summary", "status_outcome", definitions["expiry"]["properties"]["abandoned"]["items"]]
+    for found in orders:
+        properties = (definitions[found] if isinstance(found, str) else found)["properties"]
+        assert "number" in properties and "order" not in properties
+    assert [found for found in _objects(schema()) if "order" in found["properties"]] == [definitions["movement"]]
+    # a listing's item is the thing itself with fewer fields, each of the same shape
+    for item, whole in (("order_summary", "order"), ("product_stock", "product")):
+        for name, field in definitions[item]["properties"].items():
+            if name in definitions[whole]["properties"]:
+                assert field in (definitions[whole]["properties"][name],
+                                 *definitions[whole]["properties"][name].get("oneOf", [])), (item, name)
+
+
+def _with_jsonl(group=None, path=()):
+    for name, command in (group or typer.main.get_command(app)).commands.items():
+        if hasattr(command, "commands"):
+            yield from _with_jsonl(command, (*path, name))
+        elif any("--jsonl" in param.opts for param in command.params):
+            yield " ".join((*path, name))
+
+
+def test_jsonl_prints_each_object_of_the_json_compact_on_a_line_of_its_own(shop):
+    number = str(place_order(shop))
+    invocations = {
+        "list": ["list"], "history": ["history", number], "status": ["status", number, "--to", "canceled", "--dry-run"],
+        "expire": ["expire", "--older-than", "1h", "--dry-run"], "product list": ["product", "list"],
+        "stock list": ["stock", "list"], "stock history": ["stock", "history", "CHAI"], "stock check": ["stock", "check"],
+        "location list": ["location", "list"], "promo list": ["promo", "list"],
+    }
+    assert set(_with_jsonl()) == set(invocations)
+    for command, args in invocations.items():
+        document = json_of(shop(*args, "--json"))
+        lines = shop(*args, "--jsonl")
+        assert lines.exit_code == 0, lines
+        items = [json.loads(line) for line in lines.stdout.splitlines()]
+        assert items == (document if isinstance(document, list) else [document]), command
+        assert lines.stdout == "".join(json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n"
+                                       for item in items), command

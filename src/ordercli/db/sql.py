@@ -7,7 +7,8 @@ here go straight to psycopg's cursor on them, inside SQLAlchemy's transaction: a
 through SQLAlchemy's `text()` cost about 70 us more than through psycopg (bench/round_trips.py
 counts the statements). psycopg prepares a statement it has run five times on a connection, so
 a list parameter is one array there (see `_prepare`), whose SQL text does not change with its
-length. The same SQL text runs on both through this module: `:name` parameters, `IN :names`
+length. Each statement is a round trip to the server; in a `pipelined` block the writes go
+with the next read instead. The same SQL text runs on both through this module: `:name` parameters, `IN :names`
 for lists, datetimes stored as UTC the way SQLAlchemy stores them on SQLite, and rows whose
 columns read as attributes. Driver errors are not handled here: Database's transactions
 (db/engine.py) translate them, wrapped by SQLAlchemy (migrations) or not.
@@ -197,8 +198,9 @@ def pipelined(connection):
     (psycopg's pipeline mode). They still run in order, each seeing what the ones before it did,
     each with its own snapshot. A failing statement raises at the next read or at the block's
     end, and the statements sent with it after it do not run: keep statements whose failure is
-    caught and handled out of the block. SQLite: statements run as they come (in-process, there
-    are no round trips to save)."""
+    caught and handled out of the block, and `stream` out of it too (psycopg cannot pipeline a
+    server-side cursor). SQLite: statements run as they come (in-process, there are no round
+    trips to save)."""
     raw = driver(connection)
     if isinstance(raw, sqlite3.Connection) or id(raw) in _PIPELINED:
         yield

@@ -2,7 +2,8 @@
 # A real walkthrough of ordercli on SQLite: a warehouse and a store, the Northwind catalogue,
 # stock, a promo code, orders by options and from JSON (with stock promised, and a backorder
 # promised when goods arrive), verification, status changes one by one and in batch, what a
-# refusal looks like, listings and CSV exports.
+# refusal looks like, shipping in parts with a carrier, delivery with sign-off, deleting a
+# wrong shipment, fulfilled orders, listings and CSV exports.
 # It uses its own database file (ORDERCLI_DB, default: a new temporary file), never yours.
 set -euo pipefail
 
@@ -36,7 +37,7 @@ step "An order taken by phone: 25 x CHAI is more than main has, so it is split"
 phone_order=$(ordercli create --channel phone \
   --name "Maria Anders" --email maria.anders@example.de --phone "030-0074321" \
   --address "Obere Str. 57" --city Berlin --postal-code 12209 --country DE \
-  --line CHAI:25 --line "SETUP:1@120.00:Installation on site" \
+  --line CHAI:25 --line "SETUP:1@120.00:Installation on site" --promo WELCOME10 \
   --note "Customer prefers mornings")
 echo "order number: $phone_order"
 
@@ -60,6 +61,24 @@ step "A customer cancels: the order's stock is released; the history says who, w
 ordercli status "$web_order" --to canceled --reason "customer called to cancel" --yes  # --yes: do not ask
 ordercli history "$web_order"
 ordercli stock history GIFTBOX
+
+step "Shipping: part of the phone order leaves with DHL and is delivered, signed for"
+ordercli carrier add DHL --tracking-url "https://www.dhl.de/de/privatkunden/dhl-sendungsverfolgung.html?piececode={tracking}"
+ordercli ship "$phone_order" --line CHAI:20 --carrier DHL --tracking 00340434161094042557 --parcels 2 --weight 12.5
+delivered=$(ordercli shipments --order "$phone_order" --ids)
+ordercli shipment deliver "$delivered" --signed-by "M. Anders" --note "handed to reception"
+
+step "The rest is packed at the store; the wrong box is deleted (its units stay promised) and packed again"
+ordercli ship "$phone_order" --line CHAI:5 --stage packed --parcels 1
+wrong=$(ordercli shipments --order "$phone_order" --stage packed --ids)
+ordercli delete-shipment "$wrong" --reason "packed the wrong box" --yes  # --yes: do not ask
+ordercli ship "$phone_order" --line CHAI:5 --carrier DHL --tracking 00340434161094042558
+ordercli shipments --order "$phone_order" --deleted
+
+step "The installation was done on site, outside ordercli: closed by hand, with the reason"
+ordercli status "$phone_order" --to closed --reason "installed on site by Tom"
+ordercli show "$phone_order"
+ordercli list --fulfilled
 
 step "Listings: a table for people, CSV for accounting and for reordering"
 ordercli list

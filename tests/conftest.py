@@ -1,8 +1,9 @@
 """Shared fixtures: a private database per test on each backend, and ways to run the CLI.
 
 SQLite tests use a file in the test's temporary directory. PostgreSQL tests run when
-ORDERCLI_TEST_POSTGRES_URL is set (`.ci/run` sets it); each test gets its own schema (the
-URL's `options` set its search_path), dropped afterwards, so runs never see each other's data.
+ORDERCLI_TEST_POSTGRES_URL is set (`.ci/run` sets it); each test gets a schema of its own (the
+URL's `options` set its search_path), dropped afterwards or emptied for a later test of the same
+worker (`_SchemaPool`), so runs never see each other's data.
 
 Migrating is the costliest part of setting up a test, so a database that should already exist
 (`cli`, `database`) is not migrated per test. Once per session (per xdist worker):
@@ -13,7 +14,9 @@ Migrating is the costliest part of setting up a test, so a database that should 
   transaction, in one round trip (they name no schema: the search_path places them). Before
   any test uses it, a replay is compared with the template object by object (tables, columns,
   constraints, indexes, triggers, functions, sequences, rows), so a replay that built anything
-  else fails the session. Schema names carry the xdist worker and a per-run id.
+  else fails the session. Schema names carry the xdist worker and a per-run id. A test's
+  schema is then emptied for the next test rather than dropped (`_SchemaPool`), unless the
+  test changed how it is built.
 Tests about creating or upgrading a database (`fresh_cli`, `sqlite_cli`, `db_target`) start
 from nothing and run the real migrations.
 """
@@ -29,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import CUSTOMER, Cli
+from tests.helpers import CUSTOMER, Cli, close_shared_engines
 
 POSTGRES_URL = os.environ.get("ORDERCLI_TEST_POSTGRES_URL")
 
@@ -41,6 +44,14 @@ def _psycopg_conninfo(url: str) -> str:
 def _schema_url(schema: str) -> str:
     sep = "&" if "?" in POSTGRES_URL else "?"
     return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(autouse=True)
+def _close_shared_engines():
+    """No connection of one test's in-process commands outlives it (tests/helpers.py keeps them
+    for the test's next command)."""
+    yield
+    close_shared_engines()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -235,6 +246,151 @@ def postgres_migration(postgres, session_name) -> str:
     return script
 
 
+# What a schema is made of, as one digest, for `_SchemaPool`: every object in it (found from
+# pg_depend's index, not by scanning catalogs that a long life of CREATE/DROP SCHEMA bloats)
+# with its owner and grants, the columns, defaults, constraints, indexes, triggers (and whether
+# they are enabled), rules, policies, sequence parameters, functions, types, comments and default
+# privileges. Also whether another session holds a lock in it, and how many bytes its tables take.
+_STRUCTURE = r"""
+WITH top AS (SELECT classid, objid FROM pg_depend
+             WHERE refclassid = 'pg_namespace'::regclass AND refobjid = %(s)s::regnamespace),
+rels AS (SELECT c.* FROM pg_class c JOIN top ON top.classid = 'pg_class'::regclass AND top.objid = c.oid),
+idx AS (SELECT i.indexrelid AS oid FROM pg_index i JOIN rels ON i.indrelid = rels.oid),
+cons AS (SELECT k.* FROM pg_constraint k JOIN rels ON k.conrelid = rels.oid)
+SELECT md5(concat_ws(E'\n',
+  (SELECT format('%%s %%s', nspowner, nspacl) FROM pg_namespace WHERE oid = %(s)s::regnamespace),
+  (SELECT string_agg(format('%%s %%s', o.type, o.identity), ' ' ORDER BY 1)
+   FROM top, pg_identify_object(top.classid, top.objid, 0) o),
+  (SELECT string_agg(format('%%s %%s %%s %%s %%s %%s %%s %%s %%s', relname, relkind, relowner, relacl, reloptions,
+                            relpersistence, relrowsecurity, relforcerowsecurity, relreplident), ' ' ORDER BY 1) FROM rels),
+  (SELECT string_agg(format('%%s %%s %%s %%s %%s %%s %%s %%s %%s %%s %%s', a.attrelid::regclass, a.attnum, a.attname,
+                            a.atttypid::regtype, a.atttypmod, a.attnotnull, a.attisdropped, a.attacl, a.attidentity,
+                            a.attgenerated, pg_get_expr(d.adbin, d.adrelid)), ' ' ORDER BY 1)
+   FROM pg_attribute a JOIN rels ON a.attrelid = rels.oid
+   LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attnum > 0),
+  (SELECT string_agg(format('%%s %%s %%s %%s', k.conrelid::regclass, k.conname, k.convalidated,
+                            pg_get_constraintdef(k.oid)), ' ' ORDER BY 1) FROM cons k),
+  (SELECT string_agg(format('%%s %%s %%s', c.relname, c.relacl, pg_get_indexdef(idx.oid)), ' ' ORDER BY 1)
+   FROM idx JOIN pg_class c ON c.oid = idx.oid),
+  (SELECT string_agg(format('%%s %%s %%s', t.tgname, t.tgenabled, pg_get_triggerdef(t.oid)), ' ' ORDER BY 1)
+   FROM pg_trigger t JOIN rels ON t.tgrelid = rels.oid),
+  (SELECT string_agg(format('%%s %%s %%s', r.rulename, r.ev_enabled, pg_get_ruledef(r.oid)), ' ' ORDER BY 1)
+   FROM pg_rewrite r JOIN rels ON r.ev_class = rels.oid),
+  (SELECT string_agg(format('%%s %%s %%s %%s %%s %%s', p.polname, p.polrelid::regclass, p.polcmd, p.polroles,
+                            pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)), ' ' ORDER BY 1)
+   FROM pg_policy p JOIN rels ON p.polrelid = rels.oid),
+  (SELECT string_agg(format('%%s %%s %%s %%s %%s %%s %%s %%s', s.seqrelid::regclass, s.seqtypid, s.seqstart,
+                            s.seqincrement, s.seqmax, s.seqmin, s.seqcache, s.seqcycle), ' ' ORDER BY 1)
+   FROM pg_sequence s JOIN rels ON s.seqrelid = rels.oid),
+  (SELECT string_agg(format('%%s %%s %%s %%s', p.oid::regprocedure, p.proowner, p.proacl,
+                            CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) END), ' ' ORDER BY 1)
+   FROM pg_proc p JOIN top ON top.classid = 'pg_proc'::regclass AND top.objid = p.oid),
+  (SELECT string_agg(format('%%s %%s %%s %%s', t.typname, t.typowner, t.typacl,
+                            (SELECT string_agg(e.enumlabel, ',' ORDER BY e.enumsortorder) FROM pg_enum e
+                             WHERE e.enumtypid = t.oid)), ' ' ORDER BY 1)
+   FROM pg_type t JOIN top ON top.classid = 'pg_type'::regclass AND top.objid = t.oid),
+  (SELECT string_agg(format('%%s %%s %%s %%s', d.classoid::regclass, d.objoid, d.objsubid, d.description), ' ' ORDER BY 1)
+   FROM pg_description d WHERE d.objoid IN (SELECT objid FROM top UNION ALL SELECT oid FROM idx
+                                           UNION ALL SELECT oid FROM cons UNION ALL SELECT %(s)s::regnamespace::oid)),
+  (SELECT string_agg(format('%%s %%s %%s', a.defaclrole, a.defaclobjtype, a.defaclacl), ' ' ORDER BY 1)
+   FROM pg_default_acl a WHERE a.defaclnamespace = %(s)s::regnamespace)
+)),
+EXISTS (SELECT 1 FROM pg_locks l JOIN rels ON l.relation = rels.oid WHERE l.pid <> pg_backend_pid()),
+(SELECT coalesce(sum(pg_relation_size(oid)), 0) FROM rels WHERE relkind = 'r')
+"""
+
+
+class _SchemaPool:
+    """Migrated PostgreSQL schemas for one worker, each used by one test at a time and made
+    empty again for the next, which is much cheaper than making and dropping a schema per test.
+
+    A schema goes back to the pool only if, after the test, `_STRUCTURE` finds it built exactly
+    as when it was made (a test that changed a table, a grant or an owner gets its schema
+    dropped), no other session holds a lock in it, and its tables are small (DELETE leaves dead
+    rows: a test that wrote many rows gets its schema dropped rather than slow the next one
+    down). Then, in one transaction, every table's rows are deleted (with triggers and foreign
+    keys off, as `session_replication_role = replica` does for the superuser, so the append-only
+    guards stay in place), the seed's rows are copied back and every sequence is set to the
+    seed's position. The seed is a replay of the checked migration (`postgres_migration`), made
+    once and never handed out. So a test sees what a new replayed schema holds, and its
+    order numbers start at 1 again. Without the superuser's rights every schema is dropped."""
+
+    MAX_TABLE_BYTES = 1 << 20
+
+    def __init__(self, postgres: _Postgres, script: str) -> None:
+        self.postgres = postgres
+        self.script = script
+        self.seed = "seed" + postgres.new_schema_name().removeprefix("t")
+        postgres.create_schema(self.seed, script)
+        connection = postgres.connection
+        kinds = connection.execute("SELECT relname, relkind FROM pg_class WHERE relnamespace = %s::regnamespace "
+                                   "AND relkind IN ('r', 'S') ORDER BY relname", (self.seed,)).fetchall()
+        self.tables = [name for name, kind in kinds if kind == "r"]
+        self.sequences = [name for name, kind in kinds if kind == "S"]
+        self.seeded = [table for table in self.tables
+                       if connection.execute(f"SELECT EXISTS (SELECT 1 FROM {self.seed}.{table})").fetchone()[0]]
+        self.free: list[str] = []
+        self.structure: dict[str, str] = {}  # schema -> its digest when it was made
+        self.reusable = True
+
+    @contextmanager
+    def schema(self):
+        """A migrated, empty schema private to the block; yields its URL."""
+        name = self.free.pop() if self.free else self._make()
+        try:
+            yield _schema_url(name)
+        finally:
+            if self._emptied(name):
+                self.free.append(name)
+            else:
+                self.structure.pop(name, None)
+                self.postgres.drop_schema(name)
+
+    def _make(self) -> str:
+        name = self.postgres.new_schema_name()
+        self.postgres.create_schema(name, self.script)
+        self.structure[name] = self.postgres.connection.execute(_STRUCTURE, {"s": name}).fetchone()[0]
+        return name
+
+    def _emptied(self, name: str) -> bool:
+        import psycopg
+
+        if not self.reusable:
+            return False
+        connection = self.postgres.connection
+        try:
+            structure, locked, table_bytes = connection.execute(_STRUCTURE, {"s": name}).fetchone()
+            if structure != self.structure[name] or locked or table_bytes > self.MAX_TABLE_BYTES:
+                return False
+            with connection.transaction():
+                connection.execute(self._emptying(name))
+        except psycopg.errors.InsufficientPrivilege:
+            self.reusable = False
+            return False
+        except psycopg.Error:
+            return False
+        return True
+
+    def _emptying(self, name: str) -> str:
+        statements = ["SET LOCAL session_replication_role = replica"]
+        statements += [f"DELETE FROM {name}.{table}" for table in self.tables]
+        statements += [f"INSERT INTO {name}.{table} SELECT * FROM {self.seed}.{table}" for table in self.seeded]
+        statements += [f"SELECT setval('{name}.{sequence}', last_value, is_called) FROM {self.seed}.{sequence}"
+                       for sequence in self.sequences]
+        return ";\n".join(statements)
+
+    def close(self) -> None:
+        for name in [*self.free, self.seed]:
+            self.postgres.drop_schema(name)
+
+
+@pytest.fixture(scope="session")
+def postgres_pool(postgres, postgres_migration):
+    pool = _SchemaPool(postgres, postgres_migration)
+    yield pool
+    pool.close()
+
+
 # -- a database per test -------------------------------------------------------------------
 
 
@@ -251,13 +407,12 @@ def db_target(backend, tmp_path, request):
 @contextmanager
 def migrated_location(backend: str, folder: Path, request):
     """A new database location at the latest schema, empty, private to its user: a copy of the
-    SQLite template in `folder`, or a PostgreSQL schema with the migration replayed (dropped
-    when the block ends). For fixtures of any scope."""
+    SQLite template in `folder`, or a PostgreSQL schema with the migration replayed (given back
+    to the pool, emptied, or dropped when the block ends). For fixtures of any scope."""
     if backend == "sqlite":
         yield _copy_sqlite_template(request.getfixturevalue("sqlite_template"), folder / "orders.db")
         return
-    script = request.getfixturevalue("postgres_migration")
-    with request.getfixturevalue("postgres").private_schema(script) as url:
+    with request.getfixturevalue("postgres_pool").schema() as url:
         yield url
 
 

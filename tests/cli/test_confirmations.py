@@ -26,7 +26,7 @@ def place(cli, count: int, at: datetime = TWO_DAYS_AGO) -> list[int]:
         return [create_order(database, OrderRequest(
             name="Maria Anders", email="maria@example.com",
             billing=AddressRequest(line1="Obere Str. 57", city="Berlin", country="DE"),
-            lines=[LineRequest("FEE", 1, unit_price="1.00", description="Fee")]), Stamp("anna", "create", at)).number
+            lines=[LineRequest("FEE", 1, unit_price="1.00", description="Fee")]), Stamp("anna", "create", at)).order.number
             for _ in range(count)]
     finally:
         database.dispose()

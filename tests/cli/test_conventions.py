@@ -1,5 +1,6 @@
-"""Conventions every command keeps: help with an example, documented in the README, one-line
-errors with documented exit codes, --debug for the traceback, and the README's commands."""
+"""Conventions every command keeps: help with an example, documented in docs/commands.md and at a
+glance in the README, one-line errors with documented exit codes, --debug for the traceback, and
+the README's commands."""
 
 import re
 
@@ -11,6 +12,8 @@ from ordercli.cli.errors import EXIT_CODES
 from tests.helpers import CUSTOMER, ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+COMMANDS_DOC = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
+EXIT_CODES_DOC = (ROOT / "docs" / "exit-codes.md").read_text(encoding="utf-8")
 
 
 def _commands():
@@ -32,15 +35,20 @@ COMMANDS = _commands()
 
 
 @pytest.mark.parametrize("path, command", COMMANDS, ids=[p for p, _ in COMMANDS])
-def test_every_command_has_help_with_an_example_and_is_in_the_readme(path, command):
+def test_every_command_has_help_with_an_example_and_is_documented(path, command):
     assert command.help and len(command.help.strip()) > 20
     assert "Example" in command.help, f"`ordercli {path} --help` shows no example"
-    assert f"ordercli {path}" in README, f"the README does not document `ordercli {path}`"
+    assert f"ordercli {path}" in COMMANDS_DOC, f"docs/commands.md does not document `ordercli {path}`"
+    glance = README[README.index("## The commands at a glance"):]
+    assert re.search(rf"`(ordercli )?{re.escape(path)}[` ]", glance), \
+        f"the README's commands at a glance leave out `ordercli {path}`"
 
 
-def test_every_exit_code_is_in_the_readme():
+def test_every_exit_code_is_documented():
+    summary = re.search(r"^Exit codes, the same in every command:(.*?)\n\n", README, re.MULTILINE | re.DOTALL)
     for code, meaning in EXIT_CODES.items():
-        assert re.search(rf"^\| {code} \|", README, re.MULTILINE), f"exit code {code} missing from the README"
+        assert re.search(rf"^\| {code} \|", EXIT_CODES_DOC, re.MULTILINE), f"exit code {code} missing from docs/exit-codes.md"
+        assert re.search(rf"\b{code}\s", summary.group(1)), f"exit code {code} missing from the README's summary"
 
 
 def test_help_answers_on_every_level(sqlite_target, tmp_path):

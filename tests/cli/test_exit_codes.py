@@ -1,7 +1,7 @@
-"""One bad invocation of every command: each exits with the code the README's table gives and
+"""One bad invocation of every command: each exits with the code docs/exit-codes.md gives and
 says so in one line on stderr, `ordercli: ...`, with nothing on stdout.
 
-The rule for 2 and 5 (README, "Exit codes"): 2 when the command line itself is wrong (unknown
+The rule for 2 and 5 (docs/exit-codes.md): 2 when the command line itself is wrong (unknown
 command or option, a missing argument or option, a value outside an option's choices, or a
 value that says what to act on and cannot be read: an order number, a count, a duration, a
 date); 5 when the data a command records or reads is refused. A usage error ends by saying
@@ -58,6 +58,32 @@ CASES = {
                                              "out for the default database (see ordercli db info --help)"),
     "db upgrade": (["db", "upgrade", "--actor", "\x1b[2J"], 5,
                    "--actor (or ORDERCLI_ACTOR) contains a control character (U+001B)"),
+    "db copy": (["db", "copy"], 2, "missing option --to (see ordercli db copy --help)"),
+    "db backup": (["db", "backup", "-"], 2, "FILE must be a file path: a backup is a SQLite database, not sent to "
+                                            "stdout (see ordercli db backup --help)"),
+    "shipping-charge": (["shipping-charge", "abc", "4.90"], 2,
+                        "ORDER 'abc' is not an order number (see ordercli shipping-charge --help)"),
+    "ship": (["ship", "--carrier", "DHL"], 2,
+             "give order numbers, '-' to read them from stdin, --from-file or --manifest (see ordercli ship --help)"),
+    "delete-shipment": (["delete-shipment", "abc", "--yes"], 2,
+                        "SHIPMENT 'abc' is not a shipment number (see ordercli delete-shipment --help)"),
+    "shipments": (["shipments", "--stage", "lost"], 2, "--stage 'lost' is not one of picked, packed, handed_over, "
+                                                       "delivered, returned_to_sender (see ordercli shipments --help)"),
+    "shipment show": (["shipment", "show", "17"], 3, "shipment 17 does not exist"),
+    "shipment pack": (["shipment", "pack", "17", "--weight", "heavy"], 2,
+                      "--weight 'heavy' is not a weight in kg (2.5) (see ordercli shipment pack --help)"),
+    "shipment hand-over": (["shipment", "hand-over"], 2,
+                           "missing argument SHIPMENT (see ordercli shipment hand-over --help)"),
+    "shipment collect": (["shipment", "collect", "17"], 2,
+                         "missing option --signed-by (see ordercli shipment collect --help)"),
+    "shipment deliver": (["shipment", "deliver", "17", "--signed-by", "Maria Anders"], 3, "shipment 17 does not exist"),
+    "shipment failed": (["shipment", "failed", "17"], 2, "missing option --reason (see ordercli shipment failed --help)"),
+    "shipment returned": (["shipment", "returned", "17", "--reason", "address unknown"], 3,
+                          "shipment 17 does not exist"),
+    "shipment edit": (["shipment", "edit", "17"], 2, "give --carrier or --tracking (see ordercli shipment edit --help)"),
+    "carrier add": (["carrier", "add", "UPS", "--tracking-url", "javascript:alert(1)"], 5,
+                    "the tracking URL must be an http(s) URL (--tracking-url)"),
+    "carrier list": (["carrier", "list", "--all"], 2, "no such option --all (see ordercli carrier list --help)"),
 }
 
 # The cases the issue found, besides the one a command above.
@@ -80,6 +106,16 @@ MORE = {
                                 "(see ordercli create --help)"),
     "create, bad email (data)": (["create", *CUSTOMER, "--line", "FEE:1@1:Fee", "--email", "maria"], 5,
                                  "email 'maria' is not valid: An email address must have an @-sign."),
+    "ship, a manifest and order numbers": (["ship", "1", "--manifest", "evening.csv"], 2,
+                                           "--manifest carries the orders, SKUs, locations, carriers and tracking "
+                                           "numbers: give them there, not as arguments (see ordercli ship --help)"),
+    "ship, an unreadable manifest": (["ship", "--manifest", "missing.csv"], 5,
+                                     "cannot read missing.csv: No such file or directory"),
+    "shipments, unreadable duration": (["shipments", "--not-delivered-after", "soon"], 2,
+                                       "--not-delivered-after 'soon' is not a duration (examples: 30m, 2h, 3d, 1w) "
+                                       "(see ordercli shipments --help)"),
+    "shipments, unknown carrier": (["shipments", "--carrier", "Pigeon"], 3,
+                                   "carrier 'Pigeon' does not exist (add it: ordercli carrier add NAME)"),
 }
 
 

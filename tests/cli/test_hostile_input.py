@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.helpers import CUSTOMER, Cli
+from tests.helpers import CUSTOMER, Cli, arranging
 
 TABLES = ("addresses", "customers", "products", "locations", "stock_levels", "stock_movements", "promo_codes",
           "orders", "order_lines", "order_history")
@@ -149,7 +149,7 @@ NUMBER_COMMANDS = {  # command -> (how hostile digits get in, what the error say
 
 
 # Values that say what to act on are read with the command line: one that cannot be read is a
-# usage error (exit 2), not invalid data (README, "Exit codes").
+# usage error (exit 2), not invalid data (docs/exit-codes.md).
 READ_WITH_THE_COMMAND_LINE = {"expire --older-than"}
 
 
@@ -232,12 +232,24 @@ GROUPS = {
 
 @pytest.fixture
 def shop(cli) -> Cli:
-    """Two locations, product T1 with 10 at main, and order 1 (open) for one T1."""
-    for args in (("location", "add", "main"), ("location", "add", "north"),
-                 ("product", "add", "T1", "--name", "Tea", "--price", "4.00"), ("stock", "receive", "T1", "10"),
-                 ("create", *CUSTOMER, "--line", "T1:1")):
-        outcome = cli(*args)
-        assert outcome.exit_code == 0, outcome
+    """Two locations, product T1 with 10 at main, and order 1 (open) for one T1 (made by the
+    services the commands call: what is tested here is what comes after)."""
+    from ordercli.domain.orders import AddressRequest, LineRequest, OrderRequest
+    from ordercli.services.catalog import add_product, validate_product
+    from ordercli.services.inventory.movements import receive
+    from ordercli.services.locations import add_location
+    from ordercli.services.orders import create_order
+
+    with arranging(cli) as (database, stamp):
+        add_location(database, "main", "warehouse", AddressRequest(), stamp)
+        add_location(database, "north", "warehouse", AddressRequest(), stamp)
+        add_product(database, validate_product("T1", name="Tea", price="4.00", kind="physical"), stamp)
+        receive(database, "T1", "10", None, None, stamp)
+        order = create_order(database, OrderRequest(
+            name="Maria Anders", email="maria@example.com", phone="030-0074321",
+            billing=AddressRequest(line1="Obere Str. 57", city="Berlin", postal_code="12209", country="DE"),
+            lines=[LineRequest("T1", 1)]), stamp)
+    assert order.order.number == 1
     return cli
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.helpers import CUSTOMER, query, table_count
+from tests.helpers import CUSTOMER, arranging, query, table_count
 
 
 def ok(outcome):
@@ -17,15 +17,23 @@ def ok(outcome):
 
 @pytest.fixture
 def store(cli):
-    """Two locations (main is the default) and three products, CHAI with 8 at main and 5 at north."""
-    ok(cli("location", "add", "main"))
-    ok(cli("location", "add", "north", "--kind", "store", "--address", "Hafenweg 3", "--city", "Hamburg",
-           "--postal-code", "20457", "--country", "DE"))
-    ok(cli("product", "add", "chai", "--name", "Chai", "--price", "18.00", "--tax-rate", "7"))
-    ok(cli("product", "add", "CHANG", "--name", "Chang", "--price", "19.00", "--tax-rate", "7", "--gtin", "4006381333931"))
-    ok(cli("product", "add", "EBOOK", "--name", "Tea e-book", "--price", "5.00", "--kind", "digital"))
-    ok(cli("stock", "receive", "CHAI", "8"))
-    ok(cli("stock", "receive", "CHAI", "5", "--at", "north"))
+    """Two locations (main is the default) and three products, CHAI with 8 at main and 5 at north
+    (made by the services the commands call: the commands have tests of their own here)."""
+    from ordercli.domain.orders import AddressRequest
+    from ordercli.services.catalog import add_product, validate_product
+    from ordercli.services.inventory.movements import receive
+    from ordercli.services.locations import add_location
+
+    with arranging(cli) as (database, stamp):
+        add_location(database, "main", "warehouse", AddressRequest(), stamp)
+        add_location(database, "north", "store", AddressRequest(line1="Hafenweg 3", city="Hamburg",
+                                                                postal_code="20457", country="DE"), stamp)
+        for sku, fields in [("chai", dict(name="Chai", price="18.00", tax_rate="7", kind="physical")),
+                            ("CHANG", dict(name="Chang", price="19.00", tax_rate="7", kind="physical", gtin="4006381333931")),
+                            ("EBOOK", dict(name="Tea e-book", price="5.00", kind="digital"))]:
+            add_product(database, validate_product(sku, **fields), stamp)
+        receive(database, "CHAI", "8", None, None, stamp)
+        receive(database, "CHAI", "5", "north", None, stamp)
     return cli
 
 

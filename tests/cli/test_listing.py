@@ -62,7 +62,8 @@ def test_list_json_has_the_documented_shape(shop):
         "customer": {"id": 2, "name": "Ana Trujillo", "email": "ana@example.mx", "phone": None},
         "verified": False, "line_count": 1,
         "totals": {"subtotal": {"amount": "15.00", "currency": "MXN"}, "discount": {"amount": "0.00", "currency": "MXN"},
-                   "tax": {"amount": "0.00", "currency": "MXN"}, "total": {"amount": "15.00", "currency": "MXN"}},
+                   "tax": {"amount": "0.00", "currency": "MXN"}, "total": {"amount": "15.00", "currency": "MXN"},
+                   "shipping": {"amount": "0.00", "currency": "MXN"}},
     }
     assert row["placed_at"].endswith("Z")
     shown = shop.json("show", "2")

@@ -22,6 +22,7 @@ from tests.helpers import CUSTOMER
 TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 TEXT = (str, None)
+CHECKSUM = re.compile("[0-9a-f]{64}")
 
 MONEY = {"amount": DECIMAL, "currency": re.compile("[A-Z]{3}")}
 ADDRESS = {"name": TEXT, "line1": str, "line2": TEXT, "city": str, "region": TEXT, "postal_code": TEXT,
@@ -29,8 +30,16 @@ ADDRESS = {"name": TEXT, "line1": str, "line2": TEXT, "city": str, "region": TEX
 LEVEL = {"location": str, "on_hand": int, "reserved": int, "available": int}
 STOCK = {"on_hand": int, "reserved": int, "available": int, "locations": [LEVEL]}
 CUSTOMER_SHAPE = {"id": int, "name": str, "email": TEXT, "phone": TEXT}
-TOTALS = {"subtotal": MONEY, "discount": MONEY, "tax": MONEY, "total": MONEY}
+TOTALS = {"subtotal": MONEY, "discount": MONEY, "tax": MONEY, "total": MONEY, "shipping": MONEY}
 HISTORY_ENTRY = {"at": TIME, "actor": str, "command": str, "event": str, "from": TEXT, "to": TEXT, "reason": TEXT}
+SHIPMENT = {
+    "number": int, "order": int, "method": str, "location": TEXT, "stage": str, "carrier": TEXT, "tracking": TEXT,
+    "tracking_url": TEXT, "parcels": (int, None), "weight_kg": (DECIMAL, None), "issued": TEXT, "signed_by": TEXT,
+    "delivery_note": TEXT, "failed_attempts": int, "reason": TEXT, "created_at": TIME,
+    "stages": [{"stage": str, "at": TIME, "by": str}],
+    "lines": [{"line": int, "sku": str, "description": str, "location": TEXT, "quantity": int}],
+    "deleted": ({"at": TIME, "by": str, "reason": TEXT}, None),
+}
 ORDER = {
     "number": int, "status": str, "channel": str, "channel_ref": TEXT, "currency": str,
     "placed_at": TIME, "updated_at": TIME,
@@ -42,10 +51,14 @@ ORDER = {
         "line": int, "sku": str, "description": str, "kind": str, "quantity": int, "unit_price": MONEY,
         "discount": MONEY, "order_discount": MONEY, "tax_rate": DECIMAL, "net": MONEY, "tax": MONEY,
         "total": MONEY, "delivery_method": str, "promised": [{"location": str, "quantity": int}], "waiting": int,
+        "shipped": int,
     }],
     "totals": TOTALS,
     "history": [HISTORY_ENTRY],
+    "shipments": [SHIPMENT],
+    "shipping_charge": {"amount": MONEY, "tax_rate": DECIMAL, "tax": MONEY},
 }
+CREATED_ORDER = {**ORDER, "existing": bool}
 ORDER_SUMMARY = {
     "number": int, "status": str, "channel": str, "channel_ref": TEXT, "currency": str, "placed_at": TIME,
     "customer": CUSTOMER_SHAPE, "verified": bool, "line_count": int, "totals": TOTALS,
@@ -66,12 +79,16 @@ LOCATION = {"name": str, "kind": str, "default": bool, "address": (ADDRESS, None
             "available": int}
 PROMO = {"code": str, "percent": (DECIMAL, None), "amount": (MONEY, None), "valid_from": (TIME, None),
          "valid_until": (TIME, None), "max_uses": (int, None), "uses": int, "created_at": TIME}
+SHIP_OUTCOME = {"number": (int, None), "input": str, "ok": bool, "shipped": bool, "shipments": [int], "from": TEXT,
+                "to": TEXT, "error": TEXT, "code": int}
+CARRIER = {"name": str, "tracking_url": TEXT, "shipment_count": int}
 
 # Every command that prints JSON, and the shape it prints.
 SHAPE_OF = {
-    "create": ORDER,
+    "create": CREATED_ORDER,
     "show": ORDER,
     "verify": ORDER,
+    "shipping-charge": ORDER,
     "history": [HISTORY_ENTRY],
     "list": [ORDER_SUMMARY],
     "status": [STATUS_OUTCOME],
@@ -94,7 +111,25 @@ SHAPE_OF = {
     "promo add": PROMO,
     "promo list": [PROMO],
     "db info": {"location": str, "backend": str, "schema": (str, None), "latest_schema": str, "up_to_date": bool,
-                "size_bytes": (int, None), "orders": (int, None)},
+                "size_bytes": (int, None), "orders": (int, None), "server": TEXT, "role": TEXT,
+                "tables": [{"table": str, "rows": int}]},
+    "db copy": {"source": str, "target": str, "schema": str, "rows": int, "match": bool,
+                "tables": [{"table": str, "rows": int, "checksum": CHECKSUM, "copied_rows": int,
+                            "copied_checksum": CHECKSUM, "match": bool}]},
+    "ship": [SHIP_OUTCOME],
+    "delete-shipment": {"shipment": SHIPMENT, "deleted": bool, "from": str, "to": str, "restocked_at": TEXT,
+                        "written_off": bool},
+    "shipments": [SHIPMENT],
+    "shipment show": SHIPMENT,
+    "shipment pack": SHIPMENT,
+    "shipment hand-over": SHIPMENT,
+    "shipment collect": SHIPMENT,
+    "shipment deliver": SHIPMENT,
+    "shipment failed": SHIPMENT,
+    "shipment returned": SHIPMENT,
+    "shipment edit": SHIPMENT,
+    "carrier add": CARRIER,
+    "carrier list": [CARRIER],
 }
 
 
@@ -193,6 +228,28 @@ def place_order(cli) -> int:
     return int(outcome.stdout)
 
 
+def make_ready(cli, number: int) -> None:
+    """Verify an order and mark it ready to ship."""
+    for args in (["verify", str(number), "--by", "anna"], ["status", str(number), "--to", "ready_to_ship"]):
+        outcome = cli(*args)
+        assert outcome.exit_code == 0, outcome
+
+
+def ready_order(cli, *lines: str, extra: tuple[str, ...] = ()) -> int:
+    """An order of these lines, placed, verified and ready to ship."""
+    outcome = cli("create", *CUSTOMER, *[arg for line in lines for arg in ("--line", line)], *extra)
+    assert outcome.exit_code == 0, outcome
+    make_ready(cli, int(outcome.stdout))
+    return int(outcome.stdout)
+
+
+def ship(cli, *args: str) -> int:
+    """Ship one order; the number of the one shipment made."""
+    [outcome] = json_of(cli("ship", *args, "--json"))
+    [shipment] = outcome["shipments"]
+    return shipment
+
+
 def test_every_command_that_prints_json_has_a_contract():
     found = set()
 
@@ -210,10 +267,21 @@ def test_every_command_that_prints_json_has_a_contract():
 def test_an_order(shop):
     created = json_of(shop("create", *CUSTOMER, "--line", "CHAI:2", "--line", "GIFT:1@2.50:Gift wrapping",
                            "--promo", "WELCOME10", "--ref", "W-1", "--channel", "web", "--json"))
-    verified = json_of(shop("verify", str(created["number"]), "--by", "anna", "--note", "address confirmed", "--json"))
-    shown = json_of(shop("show", str(created["number"]), "--json"))
+    number = str(created["number"])
+    verified = json_of(shop("verify", number, "--by", "anna", "--note", "address confirmed", "--json"))
+    assert shop("status", number, "--to", "ready_to_ship").exit_code == 0
+    # a shipment deleted and one handed over: the order shows both
+    wrong = ship(shop, number, "--line", "CHAI:1", "--stage", "picked")
+    assert shop("delete-shipment", str(wrong), "--reason", "wrong box", "--yes").exit_code == 0
+    ship(shop, number, "--line", "CHAI:1")
+    shown = json_of(shop("show", number, "--json"))
     assert (created["verification"], shown["verification"]["by"]) == (None, "anna")
-    assert_shapes(("create", created), ("verify", verified), ("show", shown))
+    assert (created["shipments"], [s["deleted"] is None for s in shown["shipments"]]) == ([], [False, True])
+    assert [(line["sku"], line["shipped"]) for line in shown["lines"]] == [("CHAI", 1), ("GIFT", 0)]
+    other = json_of(shop("create", *CUSTOMER, "--line", "CHAI:1", "--shipping", "4.90", "--json"))["number"]
+    charged = json_of(shop("shipping-charge", str(other), "5.90", "--json"))
+    assert charged["shipping_charge"]["amount"]["amount"] == "5.90"
+    assert_shapes(("create", created), ("verify", verified), ("show", shown), ("shipping-charge", charged))
 
 
 def test_history_and_the_list_of_orders(shop):
@@ -289,6 +357,59 @@ def test_locations_promo_codes_and_the_database(shop):
     assert_shapes(("db info", json_of(shop("db", "info", "--json"))))
 
 
+def test_a_database_copy(shop, tmp_path):
+    assert_shapes(("db copy", json_of(shop("db", "copy", "--to", str(tmp_path / "copy.db"), "--json"))))
+
+
+def test_shipping_and_every_stage_of_a_shipment(shop):
+    carrier = json_of(shop("carrier", "add", "DHL", "--tracking-url", "https://track.example/dhl?n={tracking}",
+                           "--json"))
+    number = ready_order(shop, "CHAI:4", "EBOOK:1")
+    # a batch with an unknown order and an entry that is no order number: the first failure's code
+    batch = json_of(shop("ship", "-", "--line", "CHAI:1", "--stage", "picked", "--skip-invalid", "--json",
+                         input=f"{number}\n99999\nabc\n"), code=3)
+    assert [(o["number"], o["ok"], o["code"]) for o in batch] == [(number, True, 0), (99999, False, 3), (None, False, 5)]
+    [first] = batch[0]["shipments"]
+    packed = json_of(shop("shipment", "pack", str(first), "--parcels", "1", "--weight", "2.5", "--json"))
+    handed = json_of(shop("shipment", "hand-over", str(first), "--carrier", "DHL", "--tracking", "JJD1", "--json"))
+    failed = json_of(shop("shipment", "failed", str(first), "--reason", "nobody home", "--json"))
+    edited = json_of(shop("shipment", "edit", str(first), "--tracking", "JJD2", "--json"))
+    delivered = json_of(shop("shipment", "deliver", str(first), "--signed-by", "M. Anders", "--note", "at the door",
+                             "--json"))
+    assert (packed["weight_kg"], handed["tracking_url"], failed["failed_attempts"]) == (
+        "2.5", "https://track.example/dhl?n=JJD1", 1)
+    assert (edited["tracking"], delivered["stage"], delivered["signed_by"]) == ("JJD2", "delivered", "M. Anders")
+    assert [s["stage"] for s in delivered["stages"]] == ["picked", "packed", "handed_over", "delivered"]
+    # the rest, in one call: a parcel to the carrier and the download, issued; the parcel comes back
+    rest = json_of(shop("ship", str(number), "--carrier", "DHL", "--issued", "https://dl.example/k/1", "--json"))
+    parcel, download = rest[0]["shipments"]
+    returned = json_of(shop("shipment", "returned", str(parcel), "--reason", "address unknown", "--json"))
+    issued = json_of(shop("shipment", "show", str(download), "--json"))
+    assert (returned["stage"], issued["method"], issued["location"], issued["lines"][0]["location"]) == (
+        "returned_to_sender", "download", None, None)
+    # shipped again, picked, and deleted before it left
+    again = ship(shop, str(number), "--stage", "picked")
+    would = json_of(shop("delete-shipment", str(again), "--dry-run", "--json"))
+    deleted = json_of(shop("delete-shipment", str(again), "--reason", "wrong box", "--yes", "--json"))
+    assert (would["deleted"], deleted["deleted"], deleted["from"], deleted["to"]) == (
+        False, True, "partially_shipped", "partially_shipped")
+    # a pickup waits at the store until the customer collects it
+    pickup = ready_order(shop, "CHAI:1", extra=("--delivery", "pickup"))
+    waiting = ship(shop, str(pickup), "--from", "berlin")
+    collected = json_of(shop("shipment", "collect", str(waiting), "--signed-by", "Hans W.", "--json"))
+    assert (collected["method"], collected["location"], collected["stage"]) == ("pickup", "berlin", "delivered")
+    listed = json_of(shop("shipments", "--deleted", "--json"))
+    assert [(s["number"], s["deleted"] is not None) for s in listed] == [
+        (waiting, False), (again, True), (download, False), (parcel, False), (first, False)]
+    carriers = json_of(shop("carrier", "list", "--json"))
+    assert [(c["name"], c["shipment_count"]) for c in carriers] == [("DHL", 2)]
+    assert_shapes(("carrier add", carrier), ("ship", batch), ("ship", rest), ("shipment pack", packed),
+                  ("shipment hand-over", handed), ("shipment failed", failed), ("shipment edit", edited),
+                  ("shipment deliver", delivered), ("shipment returned", returned), ("shipment show", issued),
+                  ("delete-shipment", would), ("delete-shipment", deleted), ("shipment collect", collected),
+                  ("shipments", listed), ("carrier list", carriers))
+
+
 # -- the schema shipped in the package, and JSON Lines --------------------------------------------
 
 
@@ -323,22 +444,34 @@ def test_every_object_in_the_schema_has_all_its_fields_and_no_others():
         assert (found["required"], found["additionalProperties"]) == (list(found["properties"]), False), found
 
 
+def test_what_create_prints_is_the_order_and_whether_it_existed():
+    definitions = schema()["$defs"]
+    order, created = definitions["order"], definitions["created_order"]
+    assert created["properties"] == {**order["properties"], "existing": {"type": "boolean"}}
+    assert created["required"] == [*order["required"], "existing"]
+
+
 def test_one_name_and_one_shape_for_each_thing():
     """A customer, totals, stock and its locations have one shape wherever they appear; an order
-    is `number` wherever it is the thing itself, and `order` only where it is referred to."""
+    is `number` wherever it is the thing itself, and `order` only where it is referred to (a
+    stock movement, a shipment); a shipment is `number` itself."""
     definitions = schema()["$defs"]
     one = {"customer": {"$ref": "#/$defs/customer"}, "totals": {"$ref": "#/$defs/totals"},
-           "locations": {"type": "array", "items": {"$ref": "#/$defs/level"}}}
+           "locations": {"type": "array", "items": {"$ref": "#/$defs/level"}}, "shipment": {"$ref": "#/$defs/shipment"}}
     for name, field in _fields(schema()):
         if name in one:
             assert field == one[name], name
         if name == "stock":
             assert field in ({"$ref": "#/$defs/stock"}, {"oneOf": [{"type": "null"}, {"$ref": "#/$defs/stock"}]})
-    orders = ["order", "order_summary", "status_outcome", definitions["expiry"]["properties"]["abandoned"]["items"]]
+    orders = ["order", "order_summary", "status_outcome", "ship_outcome",
+              definitions["expiry"]["properties"]["abandoned"]["items"]]
     for found in orders:
         properties = (definitions[found] if isinstance(found, str) else found)["properties"]
         assert "number" in properties and "order" not in properties
-    assert [found for found in _objects(schema()) if "order" in found["properties"]] == [definitions["movement"]]
+    assert [found for found in _objects(schema()) if "order" in found["properties"]] == [definitions["movement"],
+                                                                                          definitions["shipment"]]
+    assert list(definitions["shipment"]["properties"])[:2] == ["number", "order"]
+    assert definitions["shipment"]["properties"]["order"] == {"type": "integer"}
     # a listing's item is the thing itself with fewer fields, each of the same shape
     for item, whole in (("order_summary", "order"), ("product_stock", "product")):
         for name, field in definitions[item]["properties"].items():
@@ -357,11 +490,14 @@ def _with_jsonl(group=None, path=()):
 
 def test_jsonl_prints_each_object_of_the_json_compact_on_a_line_of_its_own(shop):
     number = str(place_order(shop))
+    ready = [str(ready_order(shop, "CHAI:2")) for _ in range(2)]
+    ship(shop, ready[0], "--line", "CHAI:1")
     invocations = {
         "list": ["list"], "history": ["history", number], "status": ["status", number, "--to", "canceled", "--dry-run"],
         "expire": ["expire", "--older-than", "1h", "--dry-run"], "product list": ["product", "list"],
         "stock list": ["stock", "list"], "stock history": ["stock", "history", "CHAI"], "stock check": ["stock", "check"],
         "location list": ["location", "list"], "promo list": ["promo", "list"],
+        "ship": ["ship", *ready, "--dry-run"], "shipments": ["shipments"],
     }
     assert set(_with_jsonl()) == set(invocations)
     for command, args in invocations.items():

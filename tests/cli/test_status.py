@@ -37,9 +37,9 @@ def test_an_allowed_move_changes_the_status_and_records_who_and_why(cli, verifie
 
 
 @pytest.mark.parametrize("current, target, message", [
-    ("open", "closed", "open -> closed is not allowed (by hand, open can go to: ready_to_ship, canceled, failed, "
-                       "abandoned)"),
-    ("ready_to_ship", "closed", "ready_to_ship -> closed happens through a shipment, not by hand"),
+    ("open", "returned", "open -> returned is not allowed (by hand, open can go to: ready_to_ship, canceled, failed, "
+                         "abandoned, partially_shipped, closed)"),
+    ("closed", "ready_to_ship", "closed -> ready_to_ship happens through deleting a shipment, not by hand"),
     ("canceled", "open", "canceled is final: an order cannot leave it"),
 ], ids=["not-in-the-table", "by-an-event-only", "final"])
 def test_a_refused_move_exits_4_says_why_in_one_line_and_changes_nothing(cli, verified_order, current, target,
@@ -61,9 +61,11 @@ def test_transitions_by_hand_on_both_backends(cli, verified_order):
     number = str(verified_order)
     assert cli("status", number, "--to", "ready_to_ship").exit_code == 0
     assert cli("status", number, "--to", "open").exit_code == 0
-    refused = cli("status", number, "--to", "closed")
+    refused = cli("status", number, "--to", "returned")
     assert refused.exit_code == 4
-    assert "open -> closed is not allowed" in refused.stderr
+    assert "open -> returned is not allowed" in refused.stderr
+    no_reason = cli("status", number, "--to", "closed")
+    assert no_reason.exit_code == 2 and "give --reason" in no_reason.stderr
     assert cli("status", number, "--to", "canceled", "--reason", "customer called").exit_code == 0
     final = cli("status", number, "--to", "open")
     assert final.exit_code == 4 and "canceled is final" in final.stderr

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from ordercli.cli import locations, output, products, promos, render, stock
+from ordercli.cli import fulfillment, locations, output, products, promos, render, stock
 from ordercli.cli.output import Table, key, number, text
 from tests.helpers import CUSTOMER, force_status
 
@@ -22,6 +22,8 @@ ACTOR = "[red]ann[/red]"
 ADDRESS = "[/] Str. 1"
 DESCRIPTION = "Fee [/b] extra"
 LONG_NAME = "Maria Anders-Schmidt von Hohenzollern und Weiß"
+CARRIER = "[b]Post[/b] [/]"
+TRACKING = "[link=x]JJD0099"
 
 
 def ok(outcome):
@@ -47,6 +49,8 @@ def shop(cli):
     ok(cli("verify", "1", "--by", "[b]anna", "--note", "[/] confirmed"))
     ok(cli("--actor", ACTOR, "status", "1", "--to", "ready_to_ship", "--reason", REASON))
     force_status(cli, 2, "partially_shipped")
+    ok(cli("carrier", "add", CARRIER, "--tracking-url", "https://track.example/?n={tracking}"))
+    ok(cli("ship", "1", "--line", "CABLE-2M:1", "--stage", "packed", "--carrier", CARRIER, "--tracking", TRACKING))
     assert (first.stdout.strip(), second.stdout.strip()) == ("1", "2")
     return cli
 
@@ -54,7 +58,11 @@ def shop(cli):
 # Every command that prints a table for people, and the tables it prints, in order.
 TABLES = {
     ("list",): [render.SUMMARIES],
-    ("show", "1"): [render.LINES, render.HISTORY],
+    ("show", "1"): [render.LINES, render.ORDER_SHIPMENTS, render.HISTORY],
+    ("ship", "1", "--dry-run"): [fulfillment.SHIPPED],
+    ("shipments",): [fulfillment.SHIPMENTS],
+    ("shipment", "show", "1"): [render.SHIPMENT_LINES],
+    ("carrier", "list"): [fulfillment.CARRIERS],
     ("history", "1"): [render.HISTORY],
     ("product", "list"): [products.LISTING],
     ("product", "show", "CABLE-2M"): [render.LEVELS],
@@ -66,10 +74,14 @@ TABLES = {
 }
 
 
+# Tables printed on stderr to a person answering questions, exercised where they are asked.
+ASKED = {id(render.PREVIEW_LINES): "tests/cli/test_create_interactive.py"}
+
+
 def test_every_table_of_the_command_line_is_exercised_here():
-    declared = {id(value) for module in (render, products, stock, locations, promos)
+    declared = {id(value) for module in (render, products, stock, locations, promos, fulfillment)
                 for value in vars(module).values() if isinstance(value, Table)}
-    assert declared == {id(table) for tables in TABLES.values() for table in tables}
+    assert declared == {id(table) for tables in TABLES.values() for table in tables} | set(ASKED)
 
 
 def test_user_data_is_printed_as_text_never_as_markup(shop):
@@ -84,6 +96,9 @@ def test_user_data_is_printed_as_text_never_as_markup(shop):
         ("stock", "list"): [PRODUCT],
         ("stock", "history", "CABLE-2M"): ["[/] damaged", "PO [4711]"],
         ("location", "list"): [ADDRESS],
+        ("shipments",): [CARRIER, TRACKING],
+        ("shipment", "show", "1"): [CARRIER, TRACKING, PRODUCT],
+        ("carrier", "list"): [CARRIER],
     }
     for args, texts in wanted.items():
         for env in ({}, {"ORDERCLI_FORCE_TTY": "400"}):
@@ -133,7 +148,8 @@ def test_tables_fit_a_terminal_without_splitting_a_key_value(shop, width):
     for args, tables in TABLES.items():
         plain = _tab_tables(ok(shop(*args)).stdout)
         shown = ok(shop(*args, env={"ORDERCLI_FORCE_TTY": str(width)})).stdout
-        assert max(len(line) for line in shown.splitlines()) <= width, (args, shown)  # facts wrap between words
+        # facts wrap between words; a link (a tracking page) stays whole, to be clicked or copied
+        assert max(len(line) for line in shown.splitlines() if "://" not in line) <= width, (args, shown)
         laid_out = _terminal_tables(shown, [len(rows) for rows in plain])
         for table, rows, (titles, cells) in zip(tables, plain, laid_out):
             everything = [c.title for c in table.columns]

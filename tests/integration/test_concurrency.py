@@ -22,8 +22,11 @@ change_status(database, ["1"], status, Stamp(sys.argv[2], "status", datetime.now
 moved = 0
 print("ready", flush=True)
 sys.stdin.readline()
-deadline = time.monotonic() + seconds
-while time.monotonic() < deadline:
+start = time.monotonic()
+# run for the window, and on until this process has moved the order three times: the two
+# alternate, so the one behind can always catch up once the other stops (a loaded machine
+# can starve one of them for most of the window)
+while time.monotonic() < start + seconds or (moved < 3 and time.monotonic() < start + 120):
     result = change_status(database, ["1"], status, Stamp(sys.argv[2], "status", datetime.now(timezone.utc)))
     moved += result.changed
 database.dispose()
@@ -49,7 +52,7 @@ def test_two_processes_flipping_one_order_lose_no_update(cli, make_order):
         assert entry.to_status != entry.from_status
         previous = entry.to_status
     assert query(cli, "SELECT status FROM orders WHERE id = :n", {"n": number})[0].status == previous
-    assert sum(moved) > 2  # they really did interleave
+    assert min(moved) >= 3  # they really did interleave
 
 
 def test_two_real_commands_on_the_same_order_at_once(cli, make_order):

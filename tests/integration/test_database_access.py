@@ -568,3 +568,28 @@ def test_an_empty_file_of_another_user_keeps_its_mode(tmp_path):
     ok(Cli(str(target), tmp_path)("create", *CUSTOMER, "--line", "FEE:1@1:Fee"))
     assert stat.S_IMODE(target.stat().st_mode) == 0o660
     assert query(Cli(str(target), tmp_path), "SELECT count(*) AS n FROM orders")[0].n == 1
+
+
+def test_a_database_behind_a_folder_that_cannot_be_entered_is_exit_6_not_a_crash(tmp_path, monkeypatch):
+    """`Path.exists()` raises PermissionError (not False) when a folder on the way has no x bit
+    for this user; root ignores permissions, so the refusal is staged where Python reports it."""
+    from pathlib import Path
+
+    from tests.helpers import Cli
+
+    target = tmp_path / "locked" / "orders.db"
+    real_exists = Path.exists
+
+    def exists(self, *args, **kwargs):
+        if str(self).startswith(str(tmp_path / "locked")):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_exists(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "exists", exists)
+    cli = Cli(str(target), tmp_path)
+    for args in (["list"], ["db", "info"], ["create", "--name", "A", "--email", "a@example.com", "--address", "x",
+                                            "--city", "y", "--country", "DE", "--line", "FEE:1@1.00:Fee"]):
+        outcome = cli(*args)
+        assert outcome.exit_code == 6, (args, outcome)
+        assert outcome.stderr == (f"ordercli: cannot use the database {target}: a folder on its path cannot be "
+                                  "entered (permission denied)\n")

@@ -85,3 +85,49 @@ def test_upgrading_twice_at_once_migrates_once(fresh_cli):
         assert scalar(connection, "SELECT count(*) FROM orders") == 3
     database.dispose()
     assert query(fresh_cli, "SELECT count(*) AS n FROM order_lines WHERE backordered")[0].n == 2
+
+
+def test_a_0003_database_with_orders_in_every_status_is_upgraded_to_shipments(fresh_cli):
+    """Schema 0003 (before shipments) with an order in each status: after the upgrade every order
+    keeps its status and lines, none has a shipment, and a ready one ships."""
+    from ordercli.domain.statuses import Status
+
+    database = Database(fresh_cli.target)
+    assert upgrade(database, "0003") == (None, "0003")
+    with database.engine.begin() as connection:
+        run = lambda sql, params=None: execute(connection, sql, params)  # noqa: E731
+        run("INSERT INTO addresses (id, line1, city, country) VALUES (1, 'Obere Str. 57', 'Berlin', 'DE')")
+        run("INSERT INTO customers (id, name, email, billing_address_id, shipping_address_id, created_at, updated_at) "
+            "VALUES (1, 'Maria Anders', 'maria@example.com', 1, 1, :at, :at)", {"at": AT})
+        run("INSERT INTO products (id, sku, name, unit_price_minor, currency, tax_rate_bp, kind, created_at, updated_at) "
+            "VALUES (1, 'CHAI', 'Chai', 1800, 'EUR', 700, 'physical', :at, :at)", {"at": AT})
+        run("INSERT INTO locations (id, name, kind, is_default, created_at) VALUES (1, 'main', 'warehouse', true, :at)",
+            {"at": AT})
+        run("INSERT INTO stock_levels (product_id, location_id, on_hand, reserved) VALUES (1, 1, 20, 2)")
+        run("INSERT INTO stock_movements (at, actor, command, kind, product_id, location_id, on_hand_delta, "
+            "reserved_delta) VALUES (:at, 'anna', 'stock receive', 'received', 1, 1, 20, 0)", {"at": AT})
+        for number, status in enumerate(Status, start=1):
+            run("INSERT INTO orders (id, status, channel, currency, customer_id, customer_name, customer_email, "
+                "billing_address_id, shipping_address_id, subtotal_minor, discount_minor, tax_minor, total_minor, "
+                "placed_at, updated_at, verified_at, verified_by, verification_method) VALUES "
+                "(:n, :s, 'web', 'EUR', 1, 'Maria Anders', 'maria@example.com', 1, 1, 3600, 0, 252, 3852, :at, :at, "
+                ":at, 'anna', 'phone')", {"n": number, "s": status.value, "at": AT})
+            run("INSERT INTO order_lines (order_id, line_no, product_id, sku, description, kind, quantity, "
+                "unit_price_minor, discount_minor, order_discount_minor, tax_rate_bp, net_minor, tax_minor, "
+                "delivery_method) VALUES (:n, 1, 1, 'CHAI', 'Chai', 'physical', 2, 1800, 0, 0, 700, 3600, 252, 'ship')",
+                {"n": number})
+        ready = [s.value for s in Status].index("ready_to_ship") + 1
+        run("INSERT INTO stock_movements (at, actor, command, kind, product_id, location_id, on_hand_delta, "
+            "reserved_delta, order_id, order_line_id) VALUES (:at, 'anna', 'create', 'reserved', 1, 1, 0, 2, :n, "
+            "(SELECT id FROM order_lines WHERE order_id = :n))", {"at": AT, "n": ready})
+    database.dispose()
+
+    listed = fresh_cli.json("list", "--sort", "number")
+    assert [o["status"] for o in listed] == [s.value for s in Status]
+    for number in range(1, len(Status) + 1):
+        order = fresh_cli.json("show", str(number))
+        assert order["shipments"] == [] and [(l["sku"], l["shipped"]) for l in order["lines"]] == [("CHAI", 0)]
+    assert query(fresh_cli, "SELECT count(*) AS n FROM shipments")[0].n == 0
+    assert fresh_cli("ship", str(ready)).exit_code == 0
+    assert fresh_cli.json("show", str(ready))["status"] == "closed"
+    assert fresh_cli("stock", "check").exit_code == 0

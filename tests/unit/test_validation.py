@@ -107,7 +107,7 @@ def test_gtins_need_a_correct_check_digit():
         normalize_gtin("4006381333932")
 
 
-# -- hostile text: the text rule (README, "Checks on entry") ---------------------------------------
+# -- hostile text: the text rule (docs/commands.md, "Checks on entry") ---------------------------------------
 
 
 @pytest.mark.parametrize("text, problem", [

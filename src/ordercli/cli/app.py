@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ordercli import __version__
-from ordercli.cli import database, locations, orders, products, promos, stock
+from ordercli.cli import database, fulfillment, locations, orders, products, promos, stock
 from ordercli.cli.context import AppContext
 from ordercli.cli.errors import OrderCliGroup
 
@@ -71,7 +71,24 @@ def root(
 
 
 app.add_typer(orders.app)
+app.add_typer(fulfillment.top)
 app.add_typer(stock.top)
+app.add_typer(fulfillment.app, name="shipment", help="""A shipment's stages after `ship`: pack, hand over, deliver.
+
+\b
+Examples:
+  ordercli shipment show 17
+  ordercli shipment hand-over 17 --carrier DHL --tracking 00340434161094042557
+  ordercli shipment deliver 17 --signed-by "M. Anders"
+""")
+app.add_typer(fulfillment.carriers, name="carrier", help="""Carriers and their tracking pages.
+
+\b
+Examples:
+  ordercli carrier add DHL \\
+    --tracking-url "https://www.dhl.de/track?piececode={tracking}"
+  ordercli carrier list
+""")
 app.add_typer(products.app, name="product", help="""The catalogue: add, update, list, show, import.
 
 \b
@@ -103,10 +120,12 @@ Examples:
   ordercli promo add WELCOME10 --percent 10 --valid-until 2026-12-31
   ordercli promo list
 """)
-app.add_typer(database.app, name="db", help="""The database: where it is, its schema version, upgrades.
+app.add_typer(database.app, name="db", help="""The database: where it is, its schema version, upgrades, copies, backups.
 
 \b
 Examples:
   ordercli db info
   ordercli --db postgresql+psycopg://ops@db.internal/orders db upgrade
+  ordercli db backup orders-backup.db
+  ordercli db copy --to postgresql+psycopg://ops@db.internal/orders
 """)

@@ -1,5 +1,5 @@
 """Confirmation before what cannot be undone: moving orders to a final status (canceled, failed,
-abandoned), by `status` or by `expire`.
+abandoned), by `status` or by `expire`; and before placing an order typed in at a terminal.
 
 On a terminal (stdin and stderr both are one) ordercli says what it would do and how many
 orders, and goes on only on `y` or `yes`; `no` (or just Enter) changes nothing and exits 4.
@@ -52,6 +52,24 @@ def confirm(what: str, count: int, *, detail: str = "") -> None:
     elif count > BATCH_WITHOUT_YES:
         raise fail(f"this would {what}: without a terminal, more than {BATCH_WITHOUT_YES} orders "
                    "need --yes (--dry-run lists them)", EXIT_USAGE)
+
+
+def ask(question: str) -> None:
+    """Ask `question` ("create this order?") on the terminal and go on only on yes; anything
+    else raises the Exit that refuses (exit 4, nothing changed)."""
+    if not _ask(question):
+        raise fail("nothing changed: you answered no", EXIT_REFUSED)
+
+
+def answer(question: str, default: str = "") -> str:
+    """What is typed at the terminal in reply to `question`, stripped; Enter gives `default`
+    (shown as `[default]`). The question goes to stderr, so stdout keeps only data (click's
+    prompt writes a space to stdout); Ctrl-D, like Ctrl-C, interrupts."""
+    print(f"{question}{f' [{default}]' if default else ''}: ", end="", file=sys.stderr, flush=True)
+    line = sys.stdin.readline()
+    if not line:
+        raise KeyboardInterrupt
+    return line.strip() or default
 
 
 def _ask(question: str) -> bool:

@@ -19,6 +19,7 @@ class AppContext:
     debug: bool = False
     quiet: bool = False
     fields_as_flags: bool = True  # errors call input fields by their flags; False when a file gave them
+    masked: list[str] = field(default_factory=list)  # other database locations whose passwords are never shown
     _database: object = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -44,6 +45,11 @@ class AppContext:
             self.actor = normalize_actor(value, ACTOR_SOURCE)
         else:
             setattr(self, option, value)
+
+    def mask(self, target: str) -> None:
+        """Another database location the command uses (`db copy --to`): its password is masked
+        in every message and traceback, as that of --db is."""
+        self.masked.append(target)
 
     def database(self):
         """The database, opened on first use (so `--help` never loads SQLAlchemy)."""

@@ -1,6 +1,6 @@
 """The one place that turns errors into exit codes and one-line messages.
 
-The rule for 2 and 5 (README, "Exit codes"): 2 when the command line itself is wrong (an
+The rule for 2 and 5 (docs/exit-codes.md): 2 when the command line itself is wrong (an
 unknown command or option, a missing argument or option, a value outside an option's choices,
 or a value that says what to act on and cannot be read: an order number, a count, a duration,
 a date); 5 when the command line reads but the data it carries, or a file or stdin, is refused.
@@ -18,7 +18,8 @@ from typer._click.exceptions import BadParameter, MissingParameter, NoArgsIsHelp
 from typer._click.globals import get_current_context
 from typer.core import TyperArgument, TyperGroup
 
-from ordercli.domain.errors import InvalidData, MissingFields, NotFound, OrderCliError, Refused, StoreUnavailable
+from ordercli.domain.errors import (InvalidData, MissingFields, NotFound, OrderCliError, ReferenceTaken, Refused,
+                                    StoreUnavailable)
 
 EXIT_OK = 0
 EXIT_UNEXPECTED = 1
@@ -34,12 +35,23 @@ EXIT_INTERRUPTED = 130
 FLAG_FOR_FIELD = {
     "customer.name": "--name",
     "customer.email or customer.phone": "--email or --phone",
+    "customer.email": "--email",
+    "customer.phone": "--phone",
     "billing_address.line1": "--address",
+    "billing_address.line2": "--address2",
     "billing_address.city": "--city",
+    "billing_address.region": "--region",
+    "billing_address.postal_code": "--postal-code",
     "billing_address.country": "--country",
+    "shipping_address.name": "--ship-name",
     "shipping_address.line1": "--ship-address",
+    "shipping_address.line2": "--ship-address2",
     "shipping_address.city": "--ship-city",
+    "shipping_address.region": "--ship-region",
+    "shipping_address.postal_code": "--ship-postal-code",
     "shipping_address.country": "--ship-country",
+    "currency": "--currency",
+    "promo": "--promo",
     "lines": "--line",
     "by": "--by",
     "note": "--note",
@@ -58,6 +70,18 @@ FLAG_FOR_FIELD = {
     "address.city": "--city",
     "address.region": "--region",
     "address.postal_code": "--postal-code",
+    "issued": "--issued",
+    "signed_by": "--signed-by",
+    "salesperson": "--salesperson",
+    "parcels": "--parcels",
+    "weight_grams": "--weight",
+    "tracking": "--tracking",
+    "carrier": "--carrier",
+    "tracking_url": "--tracking-url",
+    "restock": "--restock",
+    "shipping.amount": "--shipping",
+    "shipping.tax_rate": "--shipping-tax-rate",
+    "write_off": "--write-off",
 }
 
 EXIT_CODES = {
@@ -65,11 +89,13 @@ EXIT_CODES = {
     EXIT_UNEXPECTED: "unexpected error (a bug: run with --debug and report it)",
     EXIT_USAGE: "usage error: unknown command or option, missing argument or option, a value not among the "
                 "choices, or an order number, count, duration or date that cannot be read",
-    EXIT_NOT_FOUND: "not found: no such order, product, location or promo code",
+    EXIT_NOT_FOUND: "not found: no such order, product, location, promo code, shipment or carrier",
     EXIT_REFUSED: "refused by a business rule (illegal transition, insufficient stock, promo used up, duplicate) "
                   "or by you at a confirmation prompt",
     EXIT_INVALID: "invalid data: bad email, phone, country, quantity, price, text; a wrong file or stdin",
-    EXIT_UNAVAILABLE: "database busy, unreachable, read-only, or of an unknown schema version",
+    EXIT_UNAVAILABLE: "database busy, unreachable, read-only (a read-only file, or a PostgreSQL user who may only "
+                      "read or may not upgrade the schema), or of an unknown schema version; or a PostgreSQL URL "
+                      "while the PostgreSQL driver is not installed",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C, or Ctrl-C or Ctrl-D at a prompt); the transaction was rolled back",
 }
 
@@ -296,7 +322,7 @@ def _why(error: BadParameter, param) -> str:
 
 def _worded(ctx, error: OrderCliError) -> str:
     """The error's message, naming each input field by its flag, unless the fields came from a file."""
-    if isinstance(error, InvalidData) and getattr(ctx.obj, "fields_as_flags", True):
+    if isinstance(error, (InvalidData, ReferenceTaken)) and getattr(ctx.obj, "fields_as_flags", True):
         return error.worded(FLAG_FOR_FIELD)
     return str(error)
 
@@ -307,12 +333,15 @@ def _masked(ctx, text: str) -> str:
     Every message ordercli makes shows the URL only parsed and masked; this also covers the
     driver's and SQLAlchemy's messages in a --debug traceback (the chain of causes).
     """
-    target = getattr(ctx.obj, "db_target", None)
-    if not target or "://" not in target:
+    targets = [getattr(ctx.obj, "db_target", None), *getattr(ctx.obj, "masked", ())]
+    targets = [target for target in targets if target and "://" in target]
+    if not targets:
         return text
     from ordercli.db.engine import mask_secrets
 
-    return mask_secrets(text, target)
+    for target in targets:
+        text = mask_secrets(text, target)
+    return text
 
 
 def _silence_stdout() -> None:

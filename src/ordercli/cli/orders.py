@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -34,32 +35,138 @@ def parse_line_spec(spec: str) -> LineRequest:
 
 
 def _can_prompt(no_input: bool) -> bool:
-    return not no_input and sys.stdin.isatty()
+    return not no_input and confirm.on_terminal()
 
 
-def _prompt_missing(request: OrderRequest, missing: list[str]) -> None:
-    """Ask for each missing field on the terminal (Ctrl-C cancels; nothing is written)."""
-    ask = lambda label: typer.prompt(label, default="", show_default=False, err=True).strip() or None  # noqa: E731
-    for field in missing:
-        if field == "customer.name":
-            request.name = ask("Customer name")
-        elif field == "customer.email or customer.phone":
-            request.email = ask("Email (empty if none)")
-            if not request.email:
-                request.phone = ask("Phone")
-        elif field.startswith("billing_address."):
-            key = field.split(".", 1)[1]
-            setattr(request.billing, key, ask({"line1": "Street address", "city": "City",
-                                               "country": "Country (ISO code, e.g. DE)"}[key]))
-        elif field == "lines":
-            while True:
-                spec = ask("Line SKU:QTY[@PRICE][:DESCRIPTION] (empty to finish)")
-                if not spec:
-                    break
-                try:
-                    request.lines.append(parse_line_spec(spec))
-                except InvalidData as error:
-                    print(f"  {error}", file=sys.stderr)
+# An order typed in at a terminal was most likely taken by phone.
+PROMPT_CHANNEL = "phone"
+
+# What each field of the order is asked as, in the order asked: who, where, how to reach.
+_QUESTIONS = {
+    "customer.name": "Customer name",
+    "billing_address.line1": "Street address",
+    "billing_address.postal_code": "Postal code",
+    "billing_address.city": "City",
+    "billing_address.country": "Country (ISO code such as DE, or name)",
+    "shipping_address.line1": "Shipping street address",
+    "shipping_address.city": "Shipping city",
+    "shipping_address.country": "Shipping country",
+    "customer.email": "Email",
+    "customer.phone": "Phone",
+}
+
+
+def _set(request: OrderRequest, field: str, value: str | None) -> None:
+    """Put an answer where `field` (named as in the order JSON) goes in the request."""
+    where, key = field.split(".")
+    if where == "customer":
+        setattr(request, key, value)
+    else:
+        setattr(request.billing if where == "billing_address" else request.shipping, key, value)
+
+
+class _Conversation:
+    """Asks at the terminal for what a `create` lacks, one field at a time. Each answer is
+    checked as `create` checks it (the same validation, the catalogue, the stock) and asked
+    again with the one-line reason until it passes. All of it goes to stderr."""
+
+    def __init__(self, state, request: OrderRequest) -> None:
+        self.state, self.request = state, request
+        self.now = state.stamp("create").at  # a promo code is checked as valid now
+
+    def preview(self, candidate: OrderRequest, *, partial: bool = True):
+        """The order `candidate` would be, checked; `partial`: what it still lacks is not missed."""
+        from ordercli.services.orders import preview_order
+
+        try:
+            return preview_order(self.state.database(), candidate, self.now, partial=partial)
+        finally:
+            self.state.flush_notices()  # "created a new database" when it happened, not after the questions
+
+    @staticmethod
+    def explain(reason: object) -> None:
+        print(f"  {reason}", file=sys.stderr)
+
+    def accepts(self, candidate: OrderRequest):
+        """The preview of `candidate` if it passes every check; else None, the reason said."""
+        from ordercli.domain.errors import NotFound, Refused
+
+        try:
+            return self.preview(candidate)
+        except (InvalidData, NotFound, Refused) as error:
+            self.explain(error)
+            return None
+
+    def field(self, field: str, *, required: bool = True) -> None:
+        while True:
+            answer = confirm.answer(_QUESTIONS[field] + ("" if required else " (empty if none)")) or None
+            if answer is None and required:
+                self.explain("an answer is needed here (Ctrl-C cancels the order)")
+                continue
+            candidate = copy.deepcopy(self.request)
+            _set(candidate, field, answer)
+            if self.accepts(candidate):
+                _set(self.request, field, answer)
+                return
+
+    def channel(self) -> None:
+        question = f"Channel ({', '.join(CHANNELS)})"
+        while True:
+            candidate = copy.deepcopy(self.request)
+            candidate.channel = confirm.answer(question, PROMPT_CHANNEL)
+            if self.accepts(candidate):
+                self.request.channel = candidate.channel.lower()
+                return
+
+    def lines(self) -> None:
+        from ordercli.cli.output import money_text
+
+        while True:
+            number = len(self.request.lines) + 1
+            finish = ", Enter to finish" if self.request.lines else ""
+            spec = confirm.answer(f"Line {number} (SKU:QTY[@PRICE][:DESC]{finish})")
+            if not spec:
+                if self.request.lines:
+                    return
+                self.explain("an order needs at least one line")
+                continue
+            try:
+                line = parse_line_spec(spec)
+            except InvalidData as error:
+                self.explain(error)
+                continue
+            candidate = copy.deepcopy(self.request)
+            candidate.lines.append(line)
+            preview = self.accepts(candidate)
+            if preview:
+                self.request.lines.append(line)
+                added = preview.lines[-1]
+                self.explain(f"{added.sku} {added.description}: {added.quantity} x {money_text(added.unit_price)}")
+
+    def run(self, missing: list[str]) -> None:
+        """Ask for each missing field, then the channel and the lines; show the order; ask "create?"."""
+        from ordercli.cli import render
+
+        self.preview(self.request)  # what the command line gave is checked before anything is asked
+        request = self.request
+        contact = "customer.email or customer.phone" in missing
+        for field in _QUESTIONS:
+            if field in missing:
+                self.field(field)
+            elif field == "billing_address.postal_code" and "billing_address.line1" in missing \
+                    and not request.billing.postal_code:
+                self.field(field, required=False)
+            elif field == "customer.email" and contact:
+                self.field(field, required=False)
+            elif field == "customer.phone" and contact:
+                self.field(field, required=not request.email)
+        if request.channel is None:
+            self.channel()
+        if "lines" in missing:
+            self.lines()
+        print(file=sys.stderr)
+        render.print_preview(self.preview(request, partial=False), sys.stderr)
+        confirm.ask("create this order?")
 
 
 @app.command()
@@ -85,7 +192,7 @@ def create(
     ship_country: Annotated[str | None, typer.Option(metavar="COUNTRY", help="Shipping country: ISO 3166 code or name.", rich_help_panel="Shipping address (default: billing)")] = None,
     line: Annotated[list[str] | None, typer.Option("--line", "-l", metavar="SKU:QTY[@PRICE][:DESC]", help="An order line; repeat for each line.")] = None,
     channel: Annotated[values.Channel | None, typer.Option(metavar="CHANNEL", case_sensitive=False, help=f"Where the order came from: {values.one_of(CHANNELS)} (default other).")] = None,
-    ref: Annotated[str | None, typer.Option(metavar="REF", help="The channel's own order reference (unique per channel).")] = None,
+    ref: Annotated[str | None, typer.Option(metavar="REF", help="The channel's own order reference (unique per channel; again with the same content: a safe retry).")] = None,
     promo: Annotated[str | None, typer.Option(metavar="CODE", help="Promo code to apply.")] = None,
     note: Annotated[str | None, typer.Option(metavar="TEXT", help="A note kept with the order.")] = None,
     currency: Annotated[str | None, typer.Option(metavar="CURRENCY", envvar="ORDERCLI_CURRENCY", help="ISO 4217 code (default EUR).")] = None,
@@ -93,14 +200,27 @@ def create(
     backorder: Annotated[bool, typer.Option("--backorder", help="Accept lines without enough stock: promise what there is, the rest when stock arrives.")] = False,
     from_file: Annotated[Path | None, typer.Option("--from-file", "-f", metavar="PATH|-", help="The whole order as JSON ('-' for stdin).")] = None,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; fail listing every missing field.")] = False,
+    shipping_charge: Annotated[str | None, typer.Option("--shipping", metavar="AMOUNT", help=(
+        "What the customer pays for delivery, net of tax (4.90)."))] = None,
+    shipping_tax_rate: Annotated[str | None, typer.Option("--shipping-tax-rate", metavar="PERCENT", help=(
+        "Tax rate of the shipping charge (default: the highest rate of the lines)."))] = None,
+    counter: Annotated[str | None, typer.Option("--counter", metavar="STORE", help=(
+        "A sale at the counter of this store: created, verified in person and handed over at once."))] = None,
+    salesperson: Annotated[str | None, typer.Option("--salesperson", metavar="NAME", help=(
+        "With --counter: who sold and handed it over (default: --actor)."))] = None,
 ) -> None:
     """Create an order (open). Prints the new order number on stdout.
 
     Lines come from the catalogue (ordercli product add) or are ad hoc: an unknown SKU with a
     price and a description (a fee, a one-off item). Stock is promised for every physical
     line at once; a line without enough stock is refused unless --backorder is given. On a
-    terminal, missing fields are asked for; otherwise (or with --no-input) the command fails
-    listing every missing field.
+    terminal, missing fields are asked for, each answer checked as it is typed, and the order
+    is shown with its totals and placed only if you say yes; otherwise (or with --no-input)
+    the command fails listing every missing field. Given the --channel and --ref of an
+    existing order and the same content, it prints that order's number and changes nothing
+    (a safe retry); with other content it is refused. With --counter STORE it is a sale at
+    the counter: created, verified in person and every line handed over at once (closed),
+    or refused whole.
 
     \b
     Example:
@@ -113,7 +233,13 @@ def create(
     state.fields_as_flags = from_file is None
     flags_given = any(v for v in (name, email, phone, address, address2, city, region, postal_code, country,
                                   ship_name, ship_address, ship_address2, ship_city, ship_region,
-                                  ship_postal_code, ship_country, line, channel, ref, promo, note, delivery))
+                                  ship_postal_code, ship_country, line, channel, ref, promo, note, delivery,
+                                  shipping_charge, shipping_tax_rate))
+    if salesperson is not None and counter is None:
+        raise fail("--salesperson goes with --counter STORE", EXIT_USAGE)
+    if counter is not None and (delivery is not None or backorder):
+        raise fail("at the --counter every line is handed over at once: leave out --delivery and --backorder",
+                   EXIT_USAGE)
     if from_file is not None:
         if flags_given:
             raise fail("give the order either as --from-file or as options, not both", EXIT_USAGE)
@@ -133,18 +259,36 @@ def create(
             shipping=None if shipping.is_empty() else shipping,
             channel=channel and channel.value, channel_ref=ref, lines=[parse_line_spec(s) for s in line or []],
             promo=promo, note=note, currency=currency, delivery_method=delivery and delivery.value,
-            backorder=backorder,
+            backorder=backorder, shipping_charge=shipping_charge, shipping_tax_rate=shipping_tax_rate,
         )
         from ordercli.domain.orders import missing_fields
 
         missing = missing_fields(request)
         if missing and _can_prompt(no_input):
-            _prompt_missing(request, missing)
+            try:
+                _Conversation(state, request).run(missing)
+            except KeyboardInterrupt:
+                print(file=sys.stderr)  # the ^C or ^D stays on the question's line, the message goes below
+                raise
     from ordercli.cli import shapes
     from ordercli.services.orders import create_order
 
-    order = create_order(state.database(), request, state.stamp("create"))
-    output.emit(order, shape=shapes.order, table=lambda created: print(created.number))
+    if counter is not None:
+        from ordercli.services.counter import sell_at_counter
+        from ordercli.services.views import PlacedOrder
+
+        sold = sell_at_counter(state.database(), request, counter, state.stamp("create"), salesperson=salesperson)
+        output.emit(PlacedOrder(sold, existing=False), shape=shapes.created_order, table=lambda _: print(sold.number))
+        state.say(f"sold order {sold.number} at the counter of {counter.strip().lower()}: {len(sold.lines)} line(s) "
+                  f"handed over, total {sold.total.amount:,} {sold.currency} ({sold.status})")
+        return
+    placed = create_order(state.database(), request, state.stamp("create"))
+    order = placed.order
+    output.emit(placed, shape=shapes.created_order, table=lambda _: print(order.number))
+    if placed.existing:
+        state.say(f"order {order.number} ({order.channel} {order.channel_ref}, {order.status}) already exists with "
+                  "the same content: nothing was changed")
+        return
     from ordercli.services.orders import CUSTOMER_CHANGED
 
     for entry in order.history:
@@ -216,6 +360,7 @@ def list_(
     search: Annotated[str | None, typer.Option(metavar="TEXT", help="Text in customer, email, ref, note, SKU or description; or an order number.")] = None,
     sort: Annotated[str, typer.Option(metavar="KEY", parser=values.sort_key, help="number, placed, status, total, customer or channel; '-' first for descending.")] = "-number",
     limit: Annotated[int, typer.Option(metavar="N", min=0, max=1_000_000_000, help="At most this many orders; 0 for all.")] = 100,
+    fulfilled: Annotated[bool, typer.Option("--fulfilled", help="Only fulfilled orders: closed and partially_closed.")] = False,
 ) -> None:
     """List orders, newest first: a table for people, --json or --csv for scripts.
 
@@ -223,11 +368,18 @@ def list_(
     Examples:
       ordercli list --status open --since 7d --sort -total --limit 20
       ordercli list --since yesterday --until yesterday --csv
+      ordercli list --fulfilled --since 7d
     """
     from ordercli.services.orders import OrderFilter, list_orders
 
+    statuses = [s.value for s in status or ()]
+    if fulfilled:
+        if statuses:
+            raise fail("--fulfilled means --status closed --status partially_closed: give one or the other",
+                       EXIT_USAGE)
+        statuses = [Status.CLOSED.value, Status.PARTIALLY_CLOSED.value]
     where = OrderFilter(
-        statuses=tuple(s.value for s in status or ()),
+        statuses=tuple(statuses),
         channels=tuple(c.value for c in channel or ()),
         customer=customer,
         since=since,
@@ -331,6 +483,8 @@ def status(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every order, change nothing.")] = False,
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Move the orders that can move; list the rest and exit non-zero.")] = False,
     yes: confirm.Yes = False,
+    line: Annotated[list[str] | None, typer.Option("--line", "-l", metavar="SKU:QTY", help=(
+        "With --to partially_shipped: the units that left outside ordercli; repeatable."))] = None,
 ) -> None:
     """Change the status of one or many orders, through the transition table.
 
@@ -338,7 +492,10 @@ def status(
     listed. Moving an order to the status it already has succeeds and changes nothing.
     Leaving open, ready_to_ship or partially_shipped for canceled, failed, abandoned or
     partially_closed releases the stock the order holds. Canceling, failing or abandoning
-    asks first on a terminal; without one, more than 100 orders need --yes.
+    asks first on a terminal; without one, more than 100 orders need --yes. Closed (or
+    partially_shipped with --line) by hand means the goods left outside ordercli: each order
+    gets an `external` shipment of what is outstanding, which takes the stock it holds; the
+    --reason is required.
 
     \b
     Examples:
@@ -350,7 +507,22 @@ def status(
     """
     if not orders and from_file is None:
         raise fail("give order numbers, '-' to read them from stdin, or --from-file", EXIT_USAGE)
+    from ordercli.domain.statuses import SHIPPED_BY_HAND
     from ordercli.services.status import change_status
+
+    wants = None
+    if to in SHIPPED_BY_HAND:
+        if not (reason or "").strip():
+            raise fail(f"--to {to.value} by hand records that the goods left outside ordercli: give --reason",
+                       EXIT_USAGE)
+        if to == Status.PARTIALLY_SHIPPED and not line:
+            raise fail("--to partially_shipped needs the units that left: --line SKU:QTY", EXIT_USAGE)
+        if line:
+            from ordercli.cli.fulfillment import _read_want_or_fail
+
+            wants = tuple(_read_want_or_fail(spec) for spec in line)
+    elif line:
+        raise fail("--line goes with --to partially_shipped or closed", EXIT_USAGE)
 
     state = app_context(ctx)
     entries = _order_inputs(orders or [], from_file)
@@ -359,7 +531,7 @@ def status(
         _confirm_status(state, entries, to, reason=reason, skip_invalid=skip_invalid)
     result = change_status(
         state.database(), entries, to, state.stamp("status"),
-        reason=reason, skip_invalid=skip_invalid, dry_run=dry_run, detail=output.json,
+        reason=reason, skip_invalid=skip_invalid, dry_run=dry_run, detail=output.json, wants=wants,
     )
     from ordercli.cli import shapes
 
@@ -429,3 +601,33 @@ def expire(
     units = f", {'would release' if dry_run else 'released'} {result.released} unit(s) of stock" if result.released else ""
     state.say(f"{verb} {len(expired)} order(s) not verified within {older_than.strip()}{units}"
               + (f": {numbers}" if expired else ""))
+
+
+@app.command("shipping-charge")
+@output_options(json="Print the order (docs/json.md).")
+def shipping_charge(
+    ctx: typer.Context,
+    output: Output,
+    order: values.Order,
+    amount: Annotated[str, typer.Argument(metavar="AMOUNT", help="What the customer pays for delivery, net of tax (4.90; 0 for none).")],
+    tax_rate: Annotated[str | None, typer.Option("--tax-rate", metavar="PERCENT", help=(
+        "Its tax rate (default: as before, or the highest rate of the lines)."))] = None,
+    reason: Annotated[str | None, typer.Option(metavar="TEXT", help="Why; written to the history.")] = None,
+) -> None:
+    """Change what an order charges for delivery, while nothing of it has shipped.
+
+    The order's tax and total follow; the history keeps the old and the new charge.
+
+    \b
+    Example:
+      ordercli shipping-charge 1042 6.90 --reason "express delivery"
+    """
+    from ordercli.cli import render, shapes
+    from ordercli.services.charges import change_shipping_charge
+
+    state = app_context(ctx)
+    view = change_shipping_charge(state.database(), order, amount, state.stamp("shipping-charge"), tax_rate=tax_rate,
+                                  reason=reason)
+    output.emit(view, shape=shapes.order)
+    state.say(f"order {view.number}: shipping {view.shipping_charge} at {view.shipping_tax_rate_bp / 100:g}%, "
+              f"total {view.total}")

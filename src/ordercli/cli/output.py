@@ -199,15 +199,17 @@ class Table:
         if unknown:
             raise ValueError(f"drop names columns the table does not have: {sorted(unknown)}")
 
-    def __call__(self, data: Any, *, title: str | None = None) -> None:
+    def __call__(self, data: Any, *, title: str | None = None, stream=None) -> None:
+        """Print the table on stdout (or on `stream`: stderr for what people are asked about)."""
+        stream = sys.stdout if stream is None else stream
         cells = [[_one_line(cell) for cell in row] for row in self.rows(data)]
-        width = terminal_width()
+        width = terminal_width(stream)
         if title:
-            sys.stdout.write((_bold(title) if width else title) + "\n")
+            stream.write((_bold(title) if width else title) + "\n")
         if width is None:
-            sys.stdout.writelines("\t".join(row) + "\n" for row in cells)
+            stream.writelines("\t".join(row) + "\n" for row in cells)
         else:
-            sys.stdout.writelines(line + "\n" for line in self.lines(cells, width))
+            stream.writelines(line + "\n" for line in self.lines(cells, width))
 
     def lines(self, cells: list[list[str]], width: int) -> list[str]:
         """The table laid out in `width` columns: the header, a rule, and a line per row."""
@@ -279,14 +281,20 @@ def _fitted(cell: str, width: int, right: bool) -> str:
     return padding + cell if right else cell + padding
 
 
-def terminal_width() -> int | None:
-    """The width to lay tables out in, or None when stdout is not a terminal (tab-separated
-    values then). ORDERCLI_FORCE_TTY forces a terminal: a number in it is the width."""
+def terminal_width(stream=None) -> int | None:
+    """The width to lay tables out in, or None when stdout (or `stream`) is not a terminal
+    (tab-separated values then). ORDERCLI_FORCE_TTY forces a terminal: a number in it is the width."""
+    stream = sys.stdout if stream is None else stream
     forced = os.environ.get("ORDERCLI_FORCE_TTY", "").strip()
-    if not forced and not _is_tty(sys.stdout):
+    if not forced and not _is_tty(stream):
         return None
     if forced.isascii() and forced.isdigit() and int(forced) > 0:
         return int(forced)
+    if stream is not sys.stdout and not os.environ.get("COLUMNS"):
+        try:
+            return os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            pass
     import shutil
 
     return shutil.get_terminal_size().columns
@@ -307,19 +315,20 @@ def _is_tty(stream) -> bool:
         return False
 
 
-def print_facts(facts: Sequence[tuple[str, object]]) -> None:
+def print_facts(facts: Sequence[tuple[str, object]], stream=None) -> None:
     """Labelled values, one a line, the values aligned: "Order     1042  open". On a terminal a
-    long value is wrapped between words, its next lines under its first."""
+    long value is wrapped between words, its next lines under its first. On stdout, or `stream`."""
     import textwrap
 
+    stream = sys.stdout if stream is None else stream
     indent = max(len(label) for label, _ in facts) + len(GAP)
-    width = terminal_width()
+    width = terminal_width(stream)
     for label, value in facts:
         line = f"{label:<{indent}}{_one_line(value)}".rstrip()
         if width is not None and len(line) > width:
             line = textwrap.fill(line, width, subsequent_indent=" " * indent, break_long_words=False,
                                  break_on_hyphens=False)
-        sys.stdout.write(line + "\n")
+        stream.write(line + "\n")
 
 
 # -- JSON and the text of values ---------------------------------------------------------------

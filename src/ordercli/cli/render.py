@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ordercli.cli.output import Table, key, money_text, number, print_facts, text, time_text
 from ordercli.domain.money import percent_text
-from ordercli.services.views import AddressView, OrderView
+from ordercli.services.views import AddressView, OrderPreview, OrderView
 
 
 def address_text(address: AddressView) -> str:
@@ -40,15 +40,46 @@ def print_order(order: OrderView) -> None:
     print_facts(facts)
     print()
     LINES(order.lines)
-    totals = [("Subtotal", order.subtotal)]
-    if order.discount.minor:
-        totals.append(("Discount", order.discount))
-    totals += [("Tax", order.tax), ("Total", order.total)]
-    for label, amount in totals:
-        print(f"{label:>10}  {money_text(amount)}")
+    print_totals(order)
+    if order.shipments:
+        print()
+        ORDER_SHIPMENTS(order.shipments, title="Shipments")
     if order.history:
         print()
         HISTORY(order.history, title="History")
+
+
+def print_preview(preview: OrderPreview, stream) -> None:
+    """An order not yet placed, as `show` would show it (without what only placing gives: a
+    number, a status, stock, history), on `stream`: what a terminal asks "create?" about."""
+    order = preview.order
+    ref = f", ref {order.channel_ref}" if order.channel_ref else ""
+    facts = [
+        ("Customer", " ".join(p for p in (order.name, f"<{order.email}>" if order.email else None, order.phone) if p)),
+        ("Bill to", address_text(order.billing)),
+        ("Ship to", "same as billing" if order.shipping == order.billing else address_text(order.shipping)),
+        ("Channel", f"{order.channel}{ref}"),
+    ]
+    if order.promo_code:
+        facts.append(("Promo", order.promo_code))
+    if order.note:
+        facts.append(("Note", order.note))
+    print_facts(facts, stream)
+    print(file=stream)
+    PREVIEW_LINES(preview.lines, stream=stream)
+    print_totals(preview, stream)
+
+
+def print_totals(order, stream=None) -> None:
+    """Subtotal, the discount if any, tax and total, right-aligned under each other."""
+    totals = [("Subtotal", order.subtotal)]
+    if order.discount.minor:
+        totals.append(("Discount", order.discount))
+    if order.shipping_charge is not None and order.shipping_charge.minor:
+        totals.append(("Shipping", order.shipping_charge))
+    totals += [("Tax", order.tax), ("Total", order.total)]
+    for label, amount in totals:
+        print(f"{label:>10}  {money_text(amount)}", file=stream)
 
 
 def stock_text(line) -> str:
@@ -71,6 +102,10 @@ LINES = Table(
     ],
     drop=("Net", "Tax %", "Tax", "Discount", "Delivery", "Stock", "Unit price", "#"),
 )
+
+# An order's lines before it is placed: no stock is promised yet.
+PREVIEW_LINES = Table(LINES.columns[:-1], lambda lines: [row[:-1] for row in LINES.rows(lines)],
+                      drop=tuple(title for title in LINES.drop if title != "Stock"))
 
 HISTORY = Table(
     (key("At (UTC)"), text("Actor"), key("Command"), key("Event"), key("From"), key("To"), text("Reason")),
@@ -101,3 +136,55 @@ def levels_rows(stock):
 # A product's stock at each location (`product show`, `available`).
 LEVELS = Table((key("Location"), number("On hand"), number("Reserved"), number("Available")), levels_rows,
                drop=("Reserved", "On hand"))
+
+
+# -- shipments ------------------------------------------------------------------------------------
+
+
+def print_shipment(view) -> None:
+    from ordercli.cli.shapes import weight_text
+
+    title = f"{view.id}  {view.stage}  (order {view.order}, {view.method}"
+    title += f" from {view.location}" if view.location else ""
+    facts = [("Shipment", title + ")")]
+    if view.carrier or view.tracking:
+        facts.append(("Carrier", " ".join(x for x in (view.carrier, view.tracking) if x)))
+    if view.tracking_url:
+        facts.append(("Tracking", view.tracking_url))
+    if view.parcels or view.weight_grams:
+        facts.append(("Parcels", " ".join(x for x in (f"{view.parcels} parcel(s)" if view.parcels else None,
+                                                       f"{weight_text(view.weight_grams)} kg" if view.weight_grams else None)
+                                          if x)))
+    if view.issued:
+        facts.append(("Issued", view.issued))
+    for stage in view.stages:
+        facts.append((stage.stage.replace("_", " ").capitalize(), f"{time_text(stage.at)} UTC"
+                      + (f" by {stage.by}" if stage.by else "")))
+    if view.signed_by:
+        facts.append(("Signed by", view.signed_by + (f": {view.delivery_note}" if view.delivery_note else "")))
+    if view.failed_attempts:
+        facts.append(("Failed", f"{view.failed_attempts} delivery attempt(s)"))
+    if view.reason:
+        facts.append(("Note", view.reason))
+    if view.deleted_at is not None:
+        facts.append(("Deleted", f"{time_text(view.deleted_at)} UTC by {view.deleted_by}"
+                      + (f": {view.delete_reason}" if view.delete_reason else "")))
+    print_facts(facts)
+    print()
+    SHIPMENT_LINES(view.lines)
+
+
+SHIPMENT_LINES = Table(
+    (number("#"), key("SKU"), text("Description", 12), key("Location"), number("Qty")),
+    lambda lines: [(l.line_no, l.sku, l.description, l.location or "", l.quantity) for l in lines],
+    drop=("Location", "#"),
+)
+
+ORDER_SHIPMENTS = Table(
+    (number("Shipment"), key("Stage"), key("Method"), key("Location"), text("Lines", 12), text("Carrier", 8),
+     key("Tracking")),
+    lambda views: [(v.id, v.stage + (" (deleted)" if v.deleted else ""), v.method, v.location or "",
+                    ", ".join(f"{l.sku} {l.quantity}" for l in v.lines), v.carrier or "", v.tracking or "")
+                   for v in views],
+    drop=("Carrier", "Location", "Method", "Lines"),
+)

@@ -116,7 +116,7 @@ def _order_head(value) -> dict:
 
 
 def order(view) -> dict:
-    """`show`, `create` and `verify`."""
+    """`show` and `verify`, and `create` within `created_order`."""
     verification = view.verification
     return {
         **_order_head(view),
@@ -149,12 +149,29 @@ def order(view) -> dict:
                 "delivery_method": line.delivery_method,
                 "promised": [{"location": p.location, "quantity": p.quantity} for p in line.promised],
                 "waiting": line.waiting,
+                "shipped": line.shipped,
             }
             for line in view.lines
         ],
         "totals": totals(view),
         "history": [history_entry(entry) for entry in view.history],
+        "shipments": [shipment(s) for s in view.shipments],
+        "shipping_charge": shipping_charge(view),
     }
+
+
+def shipping_charge(view) -> dict:
+    """What an order charges for delivery: the net amount, its tax rate and its tax."""
+    currency = view.total.currency
+    return {"amount": money_json(view.shipping_charge or Money(0, currency)),
+            "tax_rate": percent_text(view.shipping_tax_rate_bp),
+            "tax": money_json(view.shipping_tax or Money(0, currency))}
+
+
+def created_order(placed) -> dict:
+    """`create`: the order, and whether it was `existing` already (a retry with the same channel
+    reference and the same content: nothing was written)."""
+    return {**order(placed.order), "existing": placed.existing}
 
 
 def totals(value) -> dict:
@@ -164,6 +181,7 @@ def totals(value) -> dict:
         "discount": money_json(value.discount),
         "tax": money_json(value.tax),
         "total": money_json(value.total),
+        "shipping": money_json(value.shipping_charge or Money(0, value.total.currency)),
     }
 
 
@@ -327,4 +345,92 @@ def database_info(facts) -> dict:
         "up_to_date": facts.up_to_date,
         "size_bytes": facts.size_bytes,
         "orders": facts.orders,
+        "server": facts.server,
+        "role": facts.role,
+        "tables": [{"table": name, "rows": rows} for name, rows in facts.tables],
     }
+
+
+def database_copy(report) -> dict:
+    """`db copy`: each table's rows and checksum in the source and in the copy."""
+    return {
+        "source": report.source,
+        "target": report.target,
+        "schema": report.schema,
+        "rows": report.rows,
+        "match": report.match,
+        "tables": [{"table": check.table, "rows": check.rows, "checksum": check.checksum,
+                    "copied_rows": check.copied_rows, "copied_checksum": check.copied_checksum,
+                    "match": check.match} for check in report.tables],
+    }
+
+
+# -- fulfillment ---------------------------------------------------------------------------------
+
+
+def weight_text(grams: int | None) -> str | None:
+    """Grams as kilograms, a decimal string: 2500 -> "2.5"."""
+    if grams is None:
+        return None
+    from decimal import Decimal
+
+    return format((Decimal(grams) / 1000).normalize(), "f")
+
+
+def shipment(view) -> dict:
+    """A shipment (`shipment show` and its stage commands; each of `shipments`; in `show`)."""
+    return {
+        "number": view.id,
+        "order": view.order,
+        "method": view.method,
+        "location": view.location,
+        "stage": view.stage,
+        "carrier": view.carrier,
+        "tracking": view.tracking,
+        "tracking_url": view.tracking_url,
+        "parcels": view.parcels,
+        "weight_kg": weight_text(view.weight_grams),
+        "issued": view.issued,
+        "signed_by": view.signed_by,
+        "delivery_note": view.delivery_note,
+        "failed_attempts": view.failed_attempts,
+        "reason": view.reason,
+        "created_at": time_json(view.created_at),
+        "stages": [{"stage": s.stage, "at": time_json(s.at), "by": s.by} for s in view.stages],
+        "lines": [{"line": l.line_no, "sku": l.sku, "description": l.description, "location": l.location,
+                   "quantity": l.quantity} for l in view.lines],
+        "deleted": None if view.deleted_at is None else {
+            "at": time_json(view.deleted_at), "by": view.deleted_by, "reason": view.delete_reason or None},
+    }
+
+
+SHIPMENT_CSV = CsvShape(
+    ("shipment", "order", "method", "location", "stage", "carrier", "tracking", "parcels", "weight_kg", "line", "sku",
+     "quantity", "created_at", "handed_over_at", "delivered_at", "signed_by", "deleted_at"),
+    lambda views: ((v.id, v.order, v.method, v.location, v.stage, v.carrier, v.tracking, v.parcels,
+                    weight_text(v.weight_grams), l.line_no, l.sku, l.quantity, time_json(v.created_at),
+                    time_json(next((s.at for s in v.stages if s.stage == "handed_over"), None)),
+                    time_json(next((s.at for s in v.stages if s.stage == "delivered"), None)), v.signed_by,
+                    time_json(v.deleted_at))
+                   for v in views for l in v.lines),
+    text=("carrier", "tracking", "signed_by"),
+)
+
+
+def ship_outcomes(result) -> list:
+    """`ship`: one object per order, in input order; `code` is the exit code of its error alone."""
+    return [{"number": o.number, "input": o.input, "ok": o.ok, "shipped": result.applied and o.ok,
+             "shipments": list(o.shipments), "from": o.from_status, "to": o.to_status,
+             "error": str(o.error) if o.error else None, "code": exit_code_for(o.error) if o.error else 0}
+            for o in result.outcomes]
+
+
+def deletion(result) -> dict:
+    """`delete-shipment`: the shipment as it was, and what deleting it did to its order."""
+    return {"shipment": shipment(result.shipment), "deleted": result.applied, "from": result.from_status,
+            "to": result.to_status, "restocked_at": result.restocked_at, "written_off": result.written_off}
+
+
+def carrier(view) -> dict:
+    """A carrier (`carrier add`, each of `carrier list`)."""
+    return {"name": view.name, "tracking_url": view.tracking_url, "shipment_count": view.shipments}

@@ -10,7 +10,9 @@ a read-only connection (`_read_only_connection`) and refuses writes with a messa
 
 PostgreSQL runs READ COMMITTED through SQLAlchemy and psycopg; write services lock the rows
 they change with SELECT ... FOR UPDATE, always in the same order (orders, then products, by
-id), and `lock_timeout` bounds the wait like SQLite's busy timeout does.
+id), and `lock_timeout` bounds the wait like SQLite's busy timeout does. What a user may do
+there is the server's to say (docs/postgresql-roles.md): a statement refused for want of a
+privilege, and an upgrade this user may not make, are told in one line (db/roles.py), exit 6.
 
 SQLAlchemy is imported only for PostgreSQL and for migrations (Alembic, on either backend).
 
@@ -31,8 +33,8 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import quote, unquote, unquote_plus
 
-from ordercli.db.sql import Transaction, prepare_sqlite, scalar
-from ordercli.domain.errors import InvalidData, StoreUnavailable
+from ordercli.db.sql import Transaction, execute, prepare_sqlite, scalar
+from ordercli.domain.errors import InvalidData, PermissionDenied, StoreUnavailable
 
 BUSY_TIMEOUT_SECONDS = 15
 MAX_BUSY_TIMEOUT_SECONDS = 3600
@@ -152,6 +154,29 @@ def mask_secrets(text: str, target: str | None) -> str:
     return text
 
 
+# The PostgreSQL driver is the optional extra `ordercli[postgres]` (pyproject.toml): most users
+# never leave SQLite. How to add it depends on how ordercli was installed, so the message names each way.
+POSTGRESQL_DRIVER_MISSING = (
+    "PostgreSQL needs the psycopg driver, which this ordercli was installed without: "
+    "pip install 'ordercli[postgres]' (or: pipx inject ordercli 'psycopg[binary]'; "
+    "uv tool install --with 'psycopg[binary]' SOURCE)"
+)
+
+
+def require_postgresql_driver() -> None:
+    """Refuse (exit 6) a PostgreSQL database when psycopg cannot be imported: never a traceback."""
+    try:
+        import psycopg  # noqa: F401
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".", 1)[0] != "psycopg":
+            raise  # psycopg is there but broken inside: a bug to report, with --debug
+        raise StoreUnavailable(POSTGRESQL_DRIVER_MISSING) from None
+    except ImportError as error:  # psycopg without a libpq wrapper: "no pq wrapper available"
+        first = (str(error).strip().splitlines() or [""])[0]
+        raise StoreUnavailable(f"the PostgreSQL driver psycopg cannot load ({first}): "
+                               "pip install 'psycopg[binary]' brings one with its own libpq") from None
+
+
 def _lower(value):
     return value.lower() if isinstance(value, str) else value
 
@@ -251,6 +276,7 @@ class Database:
     def _postgresql_engine(self):
         from sqlalchemy import create_engine
 
+        require_postgresql_driver()
         url = self.url
         # lock_timeout 0 would mean "wait for ever": the shortest wait is 1 ms.
         timeout_ms = max(1, int(self.busy_timeout * 1000))
@@ -258,7 +284,7 @@ class Database:
         options = " ".join(filter(None, [url.query.get("options"), f"-c lock_timeout={timeout_ms}"]))
         return create_engine(
             url.difference_update_query(["options"]),
-            connect_args={"connect_timeout": 10, "application_name": "ordercli", "options": options},
+            connect_args={"connect_timeout": 8, "application_name": "ordercli", "options": options},
         )
 
     def _sqlite_engine(self):
@@ -301,8 +327,23 @@ class Database:
         directory spec asks.
         """
         path = self.path
-        if path.exists():
+        if self.path_exists():
             return
+        self.make_folder()
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+        except FileExistsError:
+            return
+        except OSError as error:
+            raise StoreUnavailable(f"cannot create the database {path}: {error.strerror}") from None
+        self.notices.append(f"created a new database at {path}")
+
+    def make_folder(self) -> None:
+        """Make the database's own folder (0700) if it is missing; a missing folder above it is
+        refused as a likely typo, except on the way to the default location (see
+        `_create_file_if_missing`)."""
+        path = self.path
         missing = []
         folder = path.parent
         while not folder.exists() and folder != folder.parent:
@@ -319,13 +360,8 @@ class Database:
                     os.mkdir(folder, 0o700)
                 except FileExistsError:
                     pass
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            os.close(fd)
-        except FileExistsError:
-            return
         except OSError as error:
             raise StoreUnavailable(f"cannot create the database {path}: {error.strerror}") from None
-        self.notices.append(f"created a new database at {path}")
 
     def _make_private(self) -> None:
         """An existing empty file about to become a database: owner-only, like a new one."""
@@ -374,7 +410,7 @@ class Database:
     def inspect(self):
         """A read transaction that does not create or upgrade the schema first."""
         if self.is_sqlite:
-            if not self.path.exists():
+            if not self.path_exists():
                 raise StoreUnavailable(f"no database at {self.path}")
             with self._sqlite_transaction("BEGIN") as connection:
                 yield connection
@@ -398,13 +434,57 @@ class Database:
                 if transaction.rolled_back:
                     connection.execute("ROLLBACK")
             return
-        with self._translate_errors(), self.engine.connect() as connection:
+        with self._translate_errors(writing=True), self.engine.connect() as connection:
             connection = connection.execution_options(ordercli_write=True)
             with connection.begin() as outer:
                 transaction = Transaction(connection)
                 yield transaction
                 if transaction.rolled_back:
                     outer.rollback()
+
+    @contextmanager
+    def snapshot(self):
+        """A read transaction that sees the whole database as of one moment however long it
+        lasts (a copy reads every table in it): REPEATABLE READ, read only, on PostgreSQL; any
+        read transaction on SQLite in WAL. Times are read in UTC. The schema is neither made nor
+        upgraded here."""
+        with self.inspect() as connection:
+            if not self.is_sqlite:
+                execute(connection, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                execute(connection, "SET LOCAL TIME ZONE 'UTC'")
+            yield connection
+
+    @contextmanager
+    def migrating_write(self):
+        """A write transaction in which Alembic can migrate (on a SQLAlchemy connection), for
+        filling a database from nothing: the schema it makes and the rows written after commit
+        together, or nothing does. Unlike `write()` the schema is neither checked nor made
+        first. On PostgreSQL it holds the migration lock, so a process starting meanwhile waits
+        and then finds the work done. On SQLite foreign keys are off until the end and then
+        checked, as during migrations (tables may be rebuilt)."""
+        from ordercli.db.migrate import foreign_keys_checked, hold_migration_lock
+
+        with self._translate_errors(writing=True), self.engine.connect() as connection:
+            raw = connection.connection.driver_connection
+            if self.is_sqlite:
+                raw.execute("PRAGMA foreign_keys = OFF")  # outside any transaction: ignored inside one
+            try:
+                connection = connection.execution_options(ordercli_write=True)
+                with connection.begin() as outer:
+                    hold_migration_lock(connection)
+                    if not self.is_sqlite:  # as in upgrades: the tables made are the owner role's
+                        from ordercli.db.roles import act_as_owner
+
+                        act_as_owner(connection)
+                    transaction = Transaction(connection)
+                    yield transaction
+                    if transaction.rolled_back:
+                        outer.rollback()
+                    else:
+                        foreign_keys_checked(connection)
+            finally:
+                if self.is_sqlite:
+                    raw.execute("PRAGMA foreign_keys = ON")
 
     @contextmanager
     def _sqlite_transaction(self, begin: str, *, writer: bool = False):
@@ -467,7 +547,7 @@ class Database:
         return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=self.busy_timeout, isolation_level=None)
 
     @contextmanager
-    def _translate_errors(self, *, writing: bool = False):
+    def _translate_errors(self, *, writing: bool = False, upgrading: bool = False):
         """Driver errors that mean "not now" or "not here" become StoreUnavailable (exit 6).
 
         Every statement path ends here: SQLAlchemy's wrapped errors, and the raw driver errors
@@ -477,12 +557,12 @@ class Database:
         try:
             yield
         except Exception as error:
-            translated = self._translate(error, writing)
+            translated = self._translate(error, writing, upgrading)
             if translated is None:
                 raise
             raise translated from error
 
-    def _translate(self, error: Exception, writing: bool) -> StoreUnavailable | None:
+    def _translate(self, error: Exception, writing: bool, upgrading: bool = False) -> StoreUnavailable | None:
         original, invalidated = error, False
         if "sqlalchemy" in sys.modules:
             from sqlalchemy.exc import DBAPIError
@@ -494,7 +574,10 @@ class Database:
         psycopg = sys.modules.get("psycopg")
         if psycopg is None or not isinstance(original, psycopg.Error):
             return None
-        return self._postgresql_problem(original, invalidated or isinstance(original, psycopg.OperationalError))
+        connection_problem = invalidated or isinstance(original, psycopg.OperationalError)
+        if getattr(original, "sqlstate", None) == "42501" and not connection_problem:  # insufficient_privilege
+            return self._permission_problem(original, writing, upgrading)
+        return self._postgresql_problem(original, connection_problem)
 
     def _sqlite_problem(self, error: sqlite3.Error, writing: bool) -> StoreUnavailable | None:
         name = _sqlite_error_name(error)
@@ -534,6 +617,30 @@ class Database:
             return self._unavailable(str(error))
         return None
 
+    def _permission_problem(self, error, writing: bool, upgrading: bool) -> PermissionDenied:
+        """The server refused a statement for want of a privilege (SQLSTATE 42501). Whether this
+        user may only read is asked of the catalog, not read from the server's message."""
+        said = mask_secrets((str(error).strip().splitlines() or [""])[0], self._url_text)
+        if upgrading:
+            return PermissionDenied(f"permission denied: this database user may not change the schema of "
+                                    f"{self.display} (the server said: {said}); ask someone who may to run "
+                                    "`ordercli db upgrade`; nothing was changed")
+        if writing and self._may_only_read():
+            return PermissionDenied("permission denied: this database user may only read; nothing was changed")
+        return PermissionDenied(f"permission denied: this database user lacks a right this command needs (the "
+                                f"server said: {said})" + ("; nothing was changed" if writing else ""))
+
+    def _may_only_read(self) -> bool:
+        """Whether the user may change no ordercli table, asked on a connection of its own (the
+        failed transaction is over); False when that cannot be told."""
+        from ordercli.db.roles import may_only_read
+
+        try:
+            with self.engine.connect() as connection, connection.begin():
+                return may_only_read(connection)
+        except Exception:  # noqa: BLE001 - the server's own message is shown instead
+            return False
+
     def _busy(self) -> StoreUnavailable:
         return StoreUnavailable(
             f"the database is busy: another process held its lock for more than "
@@ -555,6 +662,11 @@ class Database:
             exists = scalar(connection, "SELECT to_regclass('alembic_version')")
             any_table = "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() LIMIT 1"
         if not exists:
+            if not self.is_sqlite and scalar(connection, "SELECT current_schema()") is None:
+                raise StoreUnavailable(
+                    f"{self.display} has no schema to use: its search_path names none that exists and that this "
+                    "database user may use (a schema needs GRANT USAGE ON SCHEMA to its users)"
+                )
             if scalar(connection, any_table):
                 raise StoreUnavailable(
                     f"{self.display} is not an ordercli database (it has tables but no schema version)"
@@ -562,12 +674,21 @@ class Database:
             return None
         return scalar(connection, "SELECT version_num FROM alembic_version")
 
+    def path_exists(self) -> bool:
+        """Whether the SQLite file exists; a folder on the way that cannot be entered is a
+        database that cannot be used (exit 6), not a crash."""
+        try:
+            return self.path.exists()
+        except PermissionError:
+            raise StoreUnavailable(f"cannot use the database {self.path}: a folder on its path cannot be entered "
+                                   "(permission denied)") from None
+
     def ensure_schema(self, *, create: bool = True) -> None:
         """Bring an older database up to this ordercli's schema; create a new one if `create`."""
         if self._schema_checked:
             return
         known = known_revisions()
-        if self.is_sqlite and not self.path.exists():
+        if self.is_sqlite and not self.path_exists():
             if not create:
                 raise StoreUnavailable(f"no database at {self.path}: a command that writes creates it "
                                        "(or run `ordercli db upgrade`)")
@@ -583,6 +704,8 @@ class Database:
                     f"the database schema ({current}) is newer than this ordercli knows "
                     f"(up to {known[-1]}): upgrade ordercli"
                 )
+            if not self.is_sqlite:
+                self._refuse_schema_change_without_rights(current, known[-1])
             reason = self.read_only_reason() if self.is_sqlite else None
             if reason and current is None:
                 raise StoreUnavailable(f"cannot set up the database {self.path}: {reason}; nothing was changed")
@@ -595,13 +718,28 @@ class Database:
                 self._make_private()
             from ordercli.db.migrate import upgrade
 
-            with self._translate_errors(writing=True):
+            with self._translate_errors(writing=True, upgrading=True):
                 before, after = upgrade(self)
             if before is None and not self.is_sqlite:
                 self.notices.append(f"set up a new ordercli schema in {self.display}")
             elif before is not None and before != after:
                 self.notices.append(f"upgraded the database schema from {before} to {after}")
         self._schema_checked = True
+
+    def _refuse_schema_change_without_rights(self, current: str | None, latest: str) -> None:
+        """On PostgreSQL, refuse before any DDL is tried a new schema or an upgrade that this
+        user may not make (a reader, an operator, a read-only session), saying whom to ask."""
+        from ordercli.db.roles import schema_rights
+
+        with self.inspect() as connection:
+            rights = schema_rights(connection)
+        if rights.refusal is None:
+            return
+        if current is None:
+            raise PermissionDenied(f"cannot set up ordercli's tables in {self.display}: {rights.refusal}; "
+                                   f"{rights.ask}; nothing was changed")
+        raise PermissionDenied(f"the database {self.display} has schema {current} and this ordercli needs {latest}: "
+                               f"it must be upgraded before use, but {rights.refusal}; {rights.ask}")
 
     def dispose(self) -> None:
         if self._raw is not None:

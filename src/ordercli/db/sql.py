@@ -347,6 +347,7 @@ UNIQUE_COLUMNS = {
     "uq_locations_name": "locations.name",
     "uq_locations_one_default": "locations.is_default",
     "uq_promo_codes_code": "promo_codes.code",
+    "uq_carriers_name": "carriers.name",
     "uq_orders_channel_ref": "orders.channel, orders.channel_ref",
     "uq_order_lines_order_line_no": "order_lines.order_id, order_lines.line_no",
 }

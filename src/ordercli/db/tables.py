@@ -13,6 +13,7 @@ from sqlalchemy import BigInteger, Boolean, CheckConstraint, Column, Index, Inte
 from sqlmodel import Field, SQLModel
 
 from ordercli.db.types import UTCDateTime
+from ordercli.domain.fulfillment import Method, Stage
 from ordercli.domain.orders import ALL_DELIVERY_METHODS, CHANNELS, PRODUCT_KINDS, VERIFICATION_METHODS
 from ordercli.domain.stock import LOCATION_KINDS, MOVEMENT_KINDS
 from ordercli.domain.statuses import Status
@@ -136,6 +137,7 @@ class StockMovement(SQLModel, table=True):
         Index("ix_stock_movements_product_location", "product_id", "location_id", "id"),
         Index("ix_stock_movements_order_id", "order_id"),
         Index("ix_stock_movements_order_line_id", "order_line_id"),
+        Index("ix_stock_movements_shipment_id", "shipment_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -150,6 +152,8 @@ class StockMovement(SQLModel, table=True):
     order_id: int | None = Field(default=None, foreign_key="orders.id")
     order_line_id: int | None = Field(default=None, foreign_key="order_lines.id")
     reason: str | None = None
+    # the shipment that shipped the units, or that brought them back when it was deleted
+    shipment_id: int | None = Field(default=None, foreign_key="shipments.id")
 
 
 class PromoCode(SQLModel, table=True):
@@ -204,8 +208,12 @@ class Order(SQLModel, table=True):
     promo_code_id: int | None = Field(default=None, foreign_key="promo_codes.id")
     subtotal_minor: int = Field(sa_column=money())
     discount_minor: int = Field(sa_column=money())
-    tax_minor: int = Field(sa_column=money())
+    tax_minor: int = Field(sa_column=money())  # the lines' tax and the shipping tax
     total_minor: int = Field(sa_column=money())
+    # What the customer pays for delivery, net, with its tax rate and tax.
+    shipping_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default=text("0")))
+    shipping_tax_rate_bp: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
+    shipping_tax_minor: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default=text("0")))
     note: str | None = None
     placed_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
@@ -264,3 +272,70 @@ class OrderHistory(SQLModel, table=True):
     from_status: str | None = None
     to_status: str | None = None
     reason: str | None = None
+
+
+class Carrier(SQLModel, table=True):
+    """Who takes parcels; `tracking_url` holds `{tracking}` where the tracking number goes."""
+
+    __tablename__ = "carriers"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=64)
+    tracking_url: str | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Shipment(SQLModel, table=True):
+    """Units of an order leaving by one method (from one location), through its stages; each
+    stage keeps who and when. A deleted shipment stays, marked deleted, and no longer counts."""
+
+    __tablename__ = "shipments"
+    __table_args__ = (
+        CheckConstraint(one_of("method", Method), name="method"),
+        CheckConstraint(one_of("stage", Stage), name="stage"),
+        CheckConstraint("parcels IS NULL OR parcels > 0", name="parcels"),
+        CheckConstraint("weight_grams IS NULL OR weight_grams > 0", name="weight"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    method: str
+    location_id: int | None = Field(default=None, foreign_key="locations.id")
+    stage: str = Field(index=True)
+    carrier_id: int | None = Field(default=None, foreign_key="carriers.id")
+    tracking: str | None = None
+    parcels: int | None = None
+    weight_grams: int | None = None
+    issued: str | None = None  # a download: the link or licence key the customer received
+    signed_by: str | None = None  # who signed for the delivery (or the collection at a store)
+    delivery_note: str | None = None
+    failed_attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
+    reason: str | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    picked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    picked_by: str | None = None
+    packed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    packed_by: str | None = None
+    handed_over_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    handed_over_by: str | None = None  # at a counter: the salesperson
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    delivered_by: str | None = None
+    returned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # returned to sender
+    returned_by: str | None = None
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    deleted_by: str | None = None
+    delete_reason: str | None = None
+
+
+class ShipmentLine(SQLModel, table=True):
+    """Units of an order line in a shipment, and the location they leave from (None: none)."""
+
+    __tablename__ = "shipment_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shipment_id: int = Field(foreign_key="shipments.id", index=True)
+    order_line_id: int = Field(foreign_key="order_lines.id", index=True)
+    location_id: int | None = Field(default=None, foreign_key="locations.id")
+    quantity: int

@@ -15,6 +15,19 @@ class Refused(OrderCliError):
     """A business rule says no: an illegal transition, too little stock, a spent promo code."""
 
 
+class ReferenceTaken(Refused):
+    """A channel's order reference already taken by an order with other content. The message
+    is a `Problem`: the fields it names are called as each entry point calls them."""
+
+    def __init__(self, problem: "Problem"):
+        self.problem = problem
+        super().__init__(str(problem))
+
+    def worded(self, name_for: Mapping[str, str]) -> str:
+        """The message with each field it names called as `name_for` calls it."""
+        return self.problem.worded(name_for)
+
+
 class IllegalTransition(Refused):
     """A status change the transition table does not allow."""
 
@@ -63,13 +76,18 @@ class RowProblems(InvalidData):
     """A file of many rows with wrong ones: nothing of it was taken. `rows` says what is wrong
     where (one sentence a row), the message how many problems there are."""
 
-    def __init__(self, rows: list[str]):
+    def __init__(self, rows: list[str], done: str = "imported"):
         self.rows = list(rows)
-        super().__init__(f"nothing imported: {len(self.rows)} problem(s)")
+        super().__init__(f"nothing {done}: {len(self.rows)} problem(s)")
 
 
 class StoreUnavailable(OrderCliError):
     """The database cannot be reached, is locked for too long, or has a schema we do not know."""
+
+
+class PermissionDenied(StoreUnavailable):
+    """The database user may not do this: a reader's write, or a schema change by a user who
+    may not make it. Like a read-only file, the database is there but not writable for us."""
 
 
 class MissingFields(InvalidData):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ordercli.domain.errors import InvalidData, MissingFields
+from ordercli.domain.errors import Field, InvalidData, MissingFields, Problem
 from ordercli.domain.money import Money, normalize_currency, parse_money, parse_percent
 from ordercli.domain.pricing import Discount
 from ordercli.domain.validation import (
@@ -74,6 +74,8 @@ class OrderRequest:
     currency: str | None = None
     delivery_method: str | None = None
     backorder: bool = False
+    shipping_charge: object = None  # what the customer pays for delivery, net ("4.90")
+    shipping_tax_rate: object = None  # its tax rate ("19"); default: the highest rate of the lines
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,8 @@ class ValidOrder:
     currency: str
     delivery_method: str | None
     backorder: bool
+    shipping_minor: int = 0
+    shipping_tax_rate_bp: int | None = None  # None: the highest tax rate of the lines
 
 
 def _blank(value: object) -> bool:
@@ -139,13 +143,18 @@ def missing_fields(request: OrderRequest) -> list[str]:
     return missing
 
 
-def _address(request: AddressRequest, where: str, problems: Problems) -> Address | None:
+def _address(request: AddressRequest, where: str, problems: Problems, partial: bool = False) -> Address | None:
+    """The address checked and normalized; None if a required part is wrong. `partial`: the
+    parts it lacks are None (see `validate_order`)."""
     def text(key: str, required: bool = False, max_length: int = 200):
         return problems.check(
-            clean_text, getattr(request, key), f"{where}.{key}", required=required, max_length=max_length
+            clean_text, getattr(request, key), f"{where}.{key}", required=required and not partial,
+            max_length=max_length
         )
 
-    country = problems.check(normalize_country, request.country or "", prefix=f"{where}: ")
+    country = None
+    if not (partial and _blank(request.country)):
+        country = problems.check(normalize_country, request.country or "", prefix=f"{where}: ")
     values = dict(
         name=text("name"),
         line1=text("line1", True),
@@ -154,6 +163,8 @@ def _address(request: AddressRequest, where: str, problems: Problems) -> Address
         region=text("region", max_length=100),
         postal_code=text("postal_code", max_length=20),
     )
+    if partial:
+        return Address(country=country, **values)
     if country is None or values["line1"] is None or values["city"] is None:
         return None
     return Address(country=country, **values)
@@ -201,24 +212,33 @@ def _line(request: LineRequest, index: int, currency: str | None, problems: Prob
     return ValidLine(sku, quantity, unit_price, description, discount, tax_rate, method, kind)
 
 
-def validate_order(request: OrderRequest, default_currency: str) -> ValidOrder:
-    """Normalize every field; raise one error that lists every problem found."""
-    missing = missing_fields(request)
-    if missing:
-        raise MissingFields(missing)
+def validate_order(request: OrderRequest, default_currency: str, *, partial: bool = False) -> ValidOrder:
+    """Normalize every field; raise one error that lists every problem found.
+
+    `partial` checks only the values the request gives and not what it lacks (a terminal asks
+    for the rest, each answer checked as it comes); what it lacks is None in the result, and a
+    phone is checked once there is a country to read it in.
+    """
+    if not partial:
+        missing = missing_fields(request)
+        if missing:
+            raise MissingFields(missing)
     problems = Problems()
     currency = problems.check(normalize_currency, request.currency or default_currency)
-    name = problems.check(clean_text, request.name, "customer name", required=True)
+    name = None
+    if not (partial and _blank(request.name)):
+        name = problems.check(clean_text, request.name, "customer name", required=True)
     email = None
     if not _blank(request.email):
         email = problems.check(normalize_email, request.email)
-    billing = _address(request.billing, "billing_address", problems)
+    billing = _address(request.billing, "billing_address", problems, partial)
     shipping = billing
     if request.shipping is not None and not request.shipping.is_empty():
-        shipping = _address(request.shipping, "shipping_address", problems)
+        shipping = _address(request.shipping, "shipping_address", problems, partial)
     phone = None
-    if not _blank(request.phone):
-        phone = problems.check(normalize_phone, request.phone, billing.country if billing else None)
+    country = billing.country if billing else None
+    if not _blank(request.phone) and not (partial and country is None):
+        phone = problems.check(normalize_phone, request.phone, country)
     channel = (request.channel or "other").strip().lower()
     if channel not in CHANNELS:
         problems.add(f"channel {shown(request.channel)} is not one of {', '.join(CHANNELS)}")
@@ -236,6 +256,12 @@ def validate_order(request: OrderRequest, default_currency: str) -> ValidOrder:
     if len(request.lines) > MAX_LINES:
         problems.add(f"an order has at most {MAX_LINES} lines, this one has {len(request.lines)}")
     lines = [_line(line, i, currency, problems) for i, line in enumerate(request.lines, start=1)]
+    shipping_minor, shipping_rate = 0, None
+    if not _blank(request.shipping_charge) and currency is not None:
+        charge = problems.check(parse_money, str(request.shipping_charge), currency, "shipping charge")
+        shipping_minor = charge.minor if charge is not None else 0
+    if not _blank(request.shipping_tax_rate):
+        shipping_rate = problems.check(parse_percent, request.shipping_tax_rate, "shipping tax rate")
     problems.raise_if_any()
     return ValidOrder(
         name=name,
@@ -251,6 +277,8 @@ def validate_order(request: OrderRequest, default_currency: str) -> ValidOrder:
         currency=currency,
         delivery_method=method,
         backorder=bool(request.backorder),
+        shipping_minor=shipping_minor,
+        shipping_tax_rate_bp=shipping_rate,
     )
 
 
@@ -344,3 +372,62 @@ def resolve_lines(order: ValidOrder, products: dict[str, ProductTerms]) -> list[
         )
     problems.raise_if_any()
     return resolved
+
+
+# -- a retry -------------------------------------------------------------------------------------
+
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
+
+
+def retry_differences(order: ValidOrder, existing) -> list[str]:
+    """What a retry of an order (`order`, with the channel and reference of `existing`, a stored
+    order as `load_order` reads it) says differently from what the order holds; empty when it
+    is the same order. Each entry names a field (a `Field`, as in the order JSON) or a line
+    ("line 2 (quantity, price)").
+
+    Compared as stored (normalized): the customer's name, both addresses (no shipping address
+    means the billing one), the currency, the promo code, the note, and the lines in order:
+    SKU, quantity and discount always; the email, the phone, and a line's price, description,
+    tax rate, kind and delivery method when the retry gives them, since otherwise a new order
+    would fill them in from the customer record or the catalogue; the shipping charge, and its
+    tax rate when given. `backorder` is how to place an order, not what it holds: it is not
+    compared.
+    """
+    found: list[str] = []
+    customer = existing.customer
+    for name, mine, theirs, given in (("customer.name", order.name, customer.name, True),
+                                      ("customer.email", order.email, customer.email, order.email is not None),
+                                      ("customer.phone", order.phone, customer.phone, order.phone is not None)):
+        if given and mine != theirs:
+            found.append(Field(name))
+    for where, mine, theirs in (("billing_address", order.billing, existing.billing),
+                                ("shipping_address", order.shipping, existing.shipping)):
+        found += [Field(f"{where}.{key}") for key in ADDRESS_FIELDS if getattr(mine, key) != getattr(theirs, key)]
+    for name, mine, theirs in (("currency", order.currency, existing.currency),
+                               ("promo", order.promo_code, existing.promo_code), ("note", order.note, existing.note),
+                               ("shipping.amount", order.shipping_minor, existing.shipping_charge.minor)):
+        if mine != theirs:
+            found.append(Field(name))
+    if order.shipping_tax_rate_bp is not None and order.shipping_tax_rate_bp != existing.shipping_tax_rate_bp:
+        found.append(Field("shipping.tax_rate"))
+    if len(order.lines) != len(existing.lines):
+        found.append(Problem(Field("lines"), f" ({len(order.lines)}, the order has {len(existing.lines)})"))
+        return found
+    for line_no, (mine, theirs) in enumerate(zip(order.lines, existing.lines), start=1):
+        gross = theirs.quantity * theirs.unit_price.minor
+        method = mine.delivery_method or (order.delivery_method if theirs.kind == "physical" else None)
+        checks = (
+            ("SKU", True, mine.sku, theirs.sku),
+            ("quantity", True, mine.quantity, theirs.quantity),
+            ("price", mine.unit_price is not None, mine.unit_price.minor if mine.unit_price is not None else None,
+             theirs.unit_price.minor),
+            ("description", mine.description is not None, mine.description, theirs.description),
+            ("discount", True, mine.discount.of(gross) if mine.discount else 0, theirs.discount.minor),
+            ("tax rate", mine.tax_rate_bp is not None, mine.tax_rate_bp, theirs.tax_rate_bp),
+            ("kind", mine.kind is not None, mine.kind, theirs.kind),
+            ("delivery method", method is not None, method, theirs.delivery_method),
+        )
+        differing = [what for what, given, a, b in checks if given and a != b]
+        if differing:
+            found.append(f"line {line_no} ({', '.join(differing)})")
+    return found

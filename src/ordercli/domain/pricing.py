@@ -8,7 +8,10 @@ The rule, in order:
    to the subtotal) is shared over the lines in proportion to their value, by the largest
    remainder method, so the shares add up to the discount exactly;
 5. tax = line net x the line's tax rate, rounded per line (ROUND_HALF_UP);
-6. order tax = sum of line taxes; total = subtotal - order discount + tax.
+6. a shipping charge (what the customer pays for delivery) is net of tax too, with its own
+   tax rate, taxed like a line; a promo code does not discount it;
+7. order tax = sum of line taxes + the shipping tax;
+   total = subtotal - order discount + shipping + tax.
 Prices are net of tax.
 """
 
@@ -62,12 +65,25 @@ class PricedLine:
 
 
 @dataclass(frozen=True)
+class Shipping:
+    """What the customer pays for delivery: a net amount and its tax rate."""
+
+    amount_minor: int = 0
+    tax_rate_bp: int = 0
+
+    def tax_minor(self) -> int:
+        return apply_rate(self.amount_minor, rate_of(self.tax_rate_bp))
+
+
+@dataclass(frozen=True)
 class OrderPricing:
     lines: tuple[PricedLine, ...]
     subtotal_minor: int
     discount_minor: int
     tax_minor: int
     total_minor: int
+    shipping_minor: int = 0
+    shipping_tax_minor: int = 0
 
 
 def share(amount: int, weights: list[int]) -> list[int]:
@@ -87,7 +103,8 @@ def share(amount: int, weights: list[int]) -> list[int]:
     return floors
 
 
-def price_order(lines: list[LineTerms], order_discount: Discount | None = None) -> OrderPricing:
+def price_order(lines: list[LineTerms], order_discount: Discount | None = None,
+                shipping: Shipping | None = None) -> OrderPricing:
     """Price every line and the order with the rule in this module's docstring."""
     gross = [line.quantity * line.unit_price_minor for line in lines]
     own = []
@@ -107,9 +124,11 @@ def price_order(lines: list[LineTerms], order_discount: Discount | None = None) 
         net = line_after - line_share
         tax = apply_rate(net, rate_of(line.tax_rate_bp))
         priced.append(PricedLine(line_gross, line_own, line_share, net, tax))
-    tax_total = sum(p.tax_minor for p in priced)
-    total = subtotal - discount + tax_total
+    shipping = shipping or Shipping()
+    shipping_tax = shipping.tax_minor()
+    tax_total = sum(p.tax_minor for p in priced) + shipping_tax
+    total = subtotal - discount + shipping.amount_minor + tax_total
     if max(sum(gross), total) >= MAX_TOTAL_MINOR:
         raise InvalidData("the order total is too large")
-    return OrderPricing(tuple(priced), subtotal, discount, tax_total, total)
+    return OrderPricing(tuple(priced), subtotal, discount, tax_total, total, shipping.amount_minor, shipping_tax)
 

@@ -29,40 +29,50 @@ class Trigger(StrEnum):
 
 
 _S, _T = Status, Trigger
+_HAND, _SHIPPED, _UNSHIPPED, _RETURN = (frozenset({_T.BY_HAND}), frozenset({_T.SHIPMENT}),
+                                        frozenset({_T.SHIPMENT_DELETED}), frozenset({_T.RETURN}))
+# Shipments move orders to these; so may an operator or a script by hand, meaning the goods
+# left outside ordercli: that records an `external` shipment of what is outstanding.
+_SHIPPED_OR_BY_HAND = frozenset({_T.SHIPMENT, _T.BY_HAND})
 
-# from -> {to: what causes it}. Anything not listed is refused.
-TRANSITIONS: dict[Status, dict[Status, Trigger]] = {
+# from -> {to: what may cause it}. Anything not listed is refused.
+TRANSITIONS: dict[Status, dict[Status, frozenset[Trigger]]] = {
     _S.OPEN: {
-        _S.READY_TO_SHIP: _T.BY_HAND,
-        _S.CANCELED: _T.BY_HAND,
-        _S.FAILED: _T.BY_HAND,
-        _S.ABANDONED: _T.BY_HAND,
+        _S.READY_TO_SHIP: _HAND,
+        _S.CANCELED: _HAND,
+        _S.FAILED: _HAND,
+        _S.ABANDONED: _HAND,
+        _S.PARTIALLY_SHIPPED: _HAND,
+        _S.CLOSED: _HAND,
     },
     _S.READY_TO_SHIP: {
-        _S.OPEN: _T.BY_HAND,
-        _S.CANCELED: _T.BY_HAND,
-        _S.FAILED: _T.BY_HAND,
-        _S.PARTIALLY_SHIPPED: _T.SHIPMENT,
-        _S.CLOSED: _T.SHIPMENT,
+        _S.OPEN: _HAND,
+        _S.CANCELED: _HAND,
+        _S.FAILED: _HAND,
+        _S.PARTIALLY_SHIPPED: _SHIPPED_OR_BY_HAND,
+        _S.CLOSED: _SHIPPED_OR_BY_HAND,
     },
     _S.PARTIALLY_SHIPPED: {
-        _S.PARTIALLY_CLOSED: _T.BY_HAND,
-        _S.CLOSED: _T.SHIPMENT,
-        _S.READY_TO_SHIP: _T.SHIPMENT_DELETED,
+        _S.PARTIALLY_CLOSED: _HAND,
+        _S.CLOSED: _SHIPPED_OR_BY_HAND,
+        _S.READY_TO_SHIP: _UNSHIPPED,
     },
     _S.CLOSED: {
-        _S.PARTIALLY_SHIPPED: _T.SHIPMENT_DELETED,
-        _S.READY_TO_SHIP: _T.SHIPMENT_DELETED,
-        _S.RETURNED: _T.RETURN,
+        _S.PARTIALLY_SHIPPED: _UNSHIPPED,
+        _S.READY_TO_SHIP: _UNSHIPPED,
+        _S.RETURNED: _RETURN,
     },
     _S.PARTIALLY_CLOSED: {
-        _S.RETURNED: _T.RETURN,
+        _S.RETURNED: _RETURN,
     },
     _S.CANCELED: {},
     _S.RETURNED: {},
     _S.FAILED: {},
     _S.ABANDONED: {},
 }
+
+# Moving to these by hand records an external shipment (see above).
+SHIPPED_BY_HAND = frozenset({Status.PARTIALLY_SHIPPED, Status.CLOSED})
 
 # While in these statuses an order holds the stock promised to it; leaving them releases it.
 HOLDS_STOCK = frozenset({Status.OPEN, Status.READY_TO_SHIP, Status.PARTIALLY_SHIPPED})
@@ -78,11 +88,12 @@ def check_transition(current: Status, target: Status, trigger: Trigger) -> None:
     if allowed is None:
         if current in TERMINAL:
             raise IllegalTransition(f"{current} is final: an order cannot leave it")
-        by_hand = [str(s) for s, t in TRANSITIONS[current].items() if t == Trigger.BY_HAND]
+        by_hand = [str(s) for s, t in TRANSITIONS[current].items() if Trigger.BY_HAND in t]
         hint = f" (by hand, {current} can go to: {', '.join(by_hand)})" if by_hand else ""
         raise IllegalTransition(f"{current} -> {target} is not allowed{hint}")
-    if allowed != trigger:
-        raise IllegalTransition(f"{current} -> {target} happens through {allowed}, not {trigger}")
+    if trigger not in allowed:
+        causes = " or ".join(str(t) for t in Trigger if t in allowed)
+        raise IllegalTransition(f"{current} -> {target} happens through {causes}, not {trigger}")
 
 
 def ready_to_ship_blockers(verified: bool, unpromised_lines: int) -> list[str]:

@@ -32,7 +32,7 @@ def named(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit and text.isprintable() else shown(text, limit)
 
 
-# The text rule (README, "Checks on entry"). Format characters (Unicode category Cf) draw
+# The text rule (docs/commands.md, "Checks on entry"). Format characters (Unicode category Cf) draw
 # nothing and can hide or reorder what a reader sees; only the zero-width joiner and
 # non-joiner are kept, because emoji sequences and scripts such as Persian and the Indic
 # ones need them.

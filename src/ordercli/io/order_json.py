@@ -14,7 +14,8 @@ from ordercli.domain.orders import AddressRequest, LineRequest, OrderRequest
 from ordercli.domain.validation import named
 
 ORDER_KEYS = {"channel", "channel_ref", "currency", "promo", "note", "delivery_method", "backorder",
-              "customer", "billing_address", "shipping_address", "lines"}
+              "customer", "billing_address", "shipping_address", "lines", "shipping"}
+SHIPPING_KEYS = {"amount", "tax_rate"}
 CUSTOMER_KEYS = {"name", "email", "phone"}
 ADDRESS_KEYS = {"name", "line1", "line2", "city", "region", "postal_code", "country"}
 LINE_KEYS = {"sku", "quantity", "unit_price", "description", "discount", "tax_rate", "delivery_method", "kind"}
@@ -98,6 +99,7 @@ def parse_order_json(text: str) -> OrderRequest:
         item = _object(raw, where, LINE_KEYS, problems)
         lines.append(LineRequest(**{k: (_scalar if k in NUMBER_KEYS else _text)(item.get(k), f"{where}.{k}", problems)
                                     for k in LINE_KEYS}))
+    charge = _object(order.get("shipping"), "shipping", SHIPPING_KEYS, problems)
     backorder = order.get("backorder", False)
     if not isinstance(backorder, bool):
         problems.append("backorder must be true or false")
@@ -115,6 +117,8 @@ def parse_order_json(text: str) -> OrderRequest:
         currency=_text(order.get("currency"), "currency", problems),
         delivery_method=_text(order.get("delivery_method"), "delivery_method", problems),
         backorder=backorder is True,
+        shipping_charge=_scalar(charge.get("amount"), "shipping.amount", problems),
+        shipping_tax_rate=_scalar(charge.get("tax_rate"), "shipping.tax_rate", problems),
     )
     if problems:
         raise InvalidData(problems)

@@ -24,6 +24,8 @@ def open_text(path: str | Path) -> Iterator[TextIO]:
     """A file, or stdin for '-', as a text stream; line ends are left as written (as the csv
     module needs). Unreadable, or bytes that are not UTF-8 while it is read: InvalidData."""
     from_stdin = str(path) == STDIN
+    if from_stdin and sys.stdin is None:  # the process was started with stdin closed (`<&-`)
+        raise InvalidData("stdin is closed: give the input on stdin, or a file")
     raw = getattr(sys.stdin, "buffer", None) if from_stdin else None
     if raw is not None:
         stream = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="strict", newline="")

@@ -15,7 +15,7 @@ from ordercli.db.queries import addresses, customers, history, orders, promos
 from ordercli.db.queries import catalog as products
 from ordercli.db.queries.stock import waiting_units
 from ordercli.db.sql import is_unique_violation, pipelined
-from ordercli.domain.errors import Field, InvalidData, NotFound, Refused
+from ordercli.domain.errors import Field, InvalidData, NotFound, Problem, ReferenceTaken, Refused
 from ordercli.domain.money import Money
 from ordercli.domain.orders import (
     VERIFICATION_METHODS,
@@ -23,21 +23,24 @@ from ordercli.domain.orders import (
     ProductTerms,
     ValidOrder,
     resolve_lines,
+    retry_differences,
     validate_order,
 )
-from ordercli.domain.pricing import LineTerms, price_order
+from ordercli.domain.pricing import LineTerms, Shipping, price_order
 from ordercli.domain.promos import PromoTerms, check_applies
 from ordercli.domain.statuses import Status, check_verifiable
 from ordercli.domain.validation import clean_text
-from ordercli.services.inventory.promising import PromiseLine, promise_new_order
+from ordercli.services.inventory.promising import PromiseLine, check_promisable, promise_new_order
 from ordercli.services.inventory.reads import order_promises
 from ordercli.services.views import (
     AddressView,
     CustomerView,
     HistoryEntry,
     LineView,
+    OrderPreview,
     OrderSummary,
     OrderView,
+    PlacedOrder,
     Promise,
     Stamp,
     Verification,
@@ -52,12 +55,80 @@ CUSTOMER_CHANGED = "customer_changed"
 # -- create ----------------------------------------------------------------------------------
 
 
-def create_order(db, request: OrderRequest, stamp: Stamp, *, default_currency: str = DEFAULT_CURRENCY) -> OrderView:
+def create_order(db, request: OrderRequest, stamp: Stamp, *, default_currency: str = DEFAULT_CURRENCY) -> PlacedOrder:
     """Validate, price and store a new order (open), with its customer, its first history entry
-    and the stock promised to its physical lines, in one transaction."""
+    and the stock promised to its physical lines, in one transaction.
+
+    Retrying is safe: if an order with the same channel reference exists and the request has
+    the same content (`retry_differences`), that order is returned as existing and nothing is
+    written; with other content the request is refused (ReferenceTaken), naming what differs.
+    Two processes placing one reference at once: the unique index lets one in, and the other's
+    transaction, refused whole (its promo use, customer changes and stock too), is followed by
+    a read of the order the first one placed.
+    """
     order = validate_order(request, default_currency)
-    with db.write() as transaction:
-        return load_order(transaction, place_order(transaction, order, stamp))
+    try:
+        with db.write() as transaction:
+            return PlacedOrder(load_order(transaction, place_order(transaction, order, stamp)), existing=False)
+    except Refused as error:
+        if order.channel_ref is None:
+            raise
+        refusal = error  # a duplicate, or what a twin placed at the same moment left behind (its promo use, stock)
+    with db.read() as connection:
+        existing = _same_order(connection, order)
+    if existing is None:
+        raise refusal
+    return PlacedOrder(existing, existing=True)
+
+
+def _same_order(connection, order: ValidOrder) -> OrderView | None:
+    """The stored order with the channel reference of `order`, if `order` has the same content;
+    None if there is no such order; refused if it holds other content."""
+    number = orders.number_of_ref(connection, order.channel, order.channel_ref)
+    if number is None:
+        return None
+    existing = load_order(connection, number)
+    differing = retry_differences(order, existing)
+    if differing:
+        listed: list[str] = []
+        for name in differing:
+            listed += [", ", name] if listed else [name]
+        raise ReferenceTaken(Problem(f"a {order.channel} order with reference {order.channel_ref} already exists "
+                                     f"(order {number}) with other content: ", *listed))
+    return existing
+
+
+def preview_order(db, request: OrderRequest, now: datetime, *, default_currency: str = DEFAULT_CURRENCY,
+                  partial: bool = False) -> OrderPreview:
+    """The order `create_order` would store for `request` now, checked as it would check it (the
+    catalogue, the promo code, and the stock of lines without backorder); nothing is written and
+    no promo use is counted. `partial`: only what the request gives is checked (`validate_order`)."""
+    order = validate_order(request, default_currency, partial=partial)
+    lines, promo = [], None
+    if order.lines or order.promo_code:
+        with db.write() as transaction:  # creates the database as `create` would; rolled back
+            transaction.rollback()
+            if order.lines:
+                lines = resolve_lines(order, _products(transaction, {line.sku for line in order.lines}))
+            if order.promo_code:
+                promo = _promo_terms(transaction, order.promo_code, order.currency, now)[1]
+            if not order.backorder:
+                check_promisable(transaction, [PromiseLine(l.line_no, 0, l.product_id, l.sku, l.quantity)
+                                               for l in lines if l.kind == "physical" and l.product_id is not None])
+    pricing = price_order([LineTerms(l.quantity, l.unit_price_minor, l.tax_rate_bp, l.discount) for l in lines],
+                          promo.discount if promo else None, shipping_terms(order, lines))
+
+    def money(minor: int) -> Money:
+        return Money(minor, order.currency)
+
+    views = tuple(
+        LineView(line_no=l.line_no, sku=l.sku, description=l.description, kind=l.kind, quantity=l.quantity,
+                 unit_price=money(l.unit_price_minor), discount=money(p.discount_minor),
+                 order_discount=money(p.order_discount_minor), tax_rate_bp=l.tax_rate_bp, net=money(p.net_minor),
+                 tax=money(p.tax_minor), delivery_method=l.delivery_method)
+        for l, p in zip(lines, pricing.lines))
+    return OrderPreview(order, views, money(pricing.subtotal_minor), money(pricing.discount_minor),
+                        money(pricing.tax_minor), money(pricing.total_minor), money(pricing.shipping_minor))
 
 
 def place_order(connection, order: ValidOrder, stamp: Stamp) -> int:
@@ -65,13 +136,15 @@ def place_order(connection, order: ValidOrder, stamp: Stamp) -> int:
     _refuse_duplicate_ref(connection, order.channel, order.channel_ref)
     lines = resolve_lines(order, _products(connection, {line.sku for line in order.lines}))
     promo = _take_promo(connection, order.promo_code, order.currency, stamp.at) if order.promo_code else None
+    charge = shipping_terms(order, lines)
     pricing = price_order(
         [LineTerms(l.quantity, l.unit_price_minor, l.tax_rate_bp, l.discount) for l in lines],
         promo[1].discount if promo else None,
+        charge,
     )
     customer, billing, shipping, customer_change = _upsert_customer(connection, order, stamp.at)
     number = _insert_order(connection, order, stamp, customer=customer, billing=billing, shipping=shipping,
-                           promo_id=promo[0] if promo else None, pricing=pricing)
+                           promo_id=promo[0] if promo else None, pricing=pricing, charge=charge)
     entries = [(number, "created", None, Status.OPEN.value,
                 f"{order.channel} order" + (f" {order.channel_ref}" if order.channel_ref else ""))]
     if customer_change:
@@ -91,10 +164,20 @@ def place_order(connection, order: ValidOrder, stamp: Stamp) -> int:
     return number
 
 
+def shipping_terms(order: ValidOrder, lines) -> Shipping:
+    """The order's shipping charge and its tax rate: as given, or the highest rate of its lines
+    (delivery is taxed like the goods it delivers; with mixed rates, at the highest one)."""
+    rate = order.shipping_tax_rate_bp
+    if rate is None:
+        rate = max((line.tax_rate_bp for line in lines), default=0) if order.shipping_minor else 0
+    return Shipping(order.shipping_minor, rate)
+
+
 def _insert_order(connection, order, stamp: Stamp, *, customer: CustomerView, billing: int, shipping: int,
-                  promo_id: int | None, pricing) -> int:
-    """The order row. Two processes importing the same channel order at once: the unique
-    index stops the second, which gets the same refusal as if it had come later."""
+                  promo_id: int | None, pricing, charge: Shipping) -> int:
+    """The order row. Two processes placing the same channel order at once: the unique index
+    stops the second, whose transaction can no longer go on (`create_order` reads what the
+    first placed)."""
     try:
         return orders.add(connection, {
             "status": Status.OPEN.value, "channel": order.channel, "channel_ref": order.channel_ref,
@@ -102,7 +185,10 @@ def _insert_order(connection, order, stamp: Stamp, *, customer: CustomerView, bi
             "customer_email": customer.email, "customer_phone": customer.phone, "billing_address_id": billing,
             "shipping_address_id": shipping, "promo_code_id": promo_id, "subtotal_minor": pricing.subtotal_minor,
             "discount_minor": pricing.discount_minor, "tax_minor": pricing.tax_minor,
-            "total_minor": pricing.total_minor, "note": order.note, "placed_at": stamp.at, "updated_at": stamp.at})
+            "total_minor": pricing.total_minor, "shipping_minor": pricing.shipping_minor,
+            "shipping_tax_rate_bp": charge.tax_rate_bp,
+            "shipping_tax_minor": pricing.shipping_tax_minor, "note": order.note, "placed_at": stamp.at,
+            "updated_at": stamp.at})
     except Exception as error:
         if is_unique_violation(error, "uq_orders_channel_ref"):
             raise Refused(f"a {order.channel} order with reference {order.channel_ref} already exists") from None
@@ -122,8 +208,8 @@ def _products(connection, skus: set[str]) -> dict[str, ProductTerms]:
                                   row.kind, row.active) for row in products.by_skus(connection, skus)}
 
 
-def _take_promo(connection, code: str, currency: str, now: datetime) -> tuple[int, PromoTerms]:
-    """Check a promo code and count one use of it, atomically (no use beyond --max-uses)."""
+def _promo_terms(connection, code: str, currency: str, now: datetime) -> tuple[int, PromoTerms]:
+    """A promo code that applies to an order in `currency` now: its id and terms."""
     row = promos.by_code(connection, code)
     if row is None:
         raise NotFound(f"promo code {code} does not exist")
@@ -131,9 +217,15 @@ def _take_promo(connection, code: str, currency: str, now: datetime) -> tuple[in
                        currency=row.currency, valid_from=row.valid_from, valid_until=row.valid_until,
                        max_uses=row.max_uses, uses=row.uses)
     check_applies(terms, currency, now)
-    if not promos.count_use(connection, row.id):
-        raise Refused(f"promo code {code} is used up")
     return row.id, terms
+
+
+def _take_promo(connection, code: str, currency: str, now: datetime) -> tuple[int, PromoTerms]:
+    """Check a promo code and count one use of it, atomically (no use beyond --max-uses)."""
+    promo_id, terms = _promo_terms(connection, code, currency, now)
+    if not promos.count_use(connection, promo_id):
+        raise Refused(f"promo code {code} is used up")
+    return promo_id, terms
 
 
 def _upsert_customer(connection, order, now: datetime) -> tuple[CustomerView, int, int, str | None]:
@@ -211,6 +303,10 @@ def load_order(connection, number: int) -> OrderView:
 
     promises = order_promises(connection, number)
     waiting = waiting_units(connection, number)
+    from ordercli.services.fulfillment import handed_over_per_line, shipments_of_order
+
+    shipments = tuple(shipments_of_order(connection, number))
+    shipped = handed_over_per_line(shipments)
     lines = tuple(
         LineView(
             line_no=r.line_no,
@@ -227,6 +323,7 @@ def load_order(connection, number: int) -> OrderView:
             delivery_method=r.delivery_method,
             waiting=waiting.get(r.line_no, 0),
             promised=tuple(Promise(location, units) for location, units in promises.get(r.line_no, ())),
+            shipped=shipped.get(r.line_no, 0),
         )
         for r in orders.lines(connection, number)
     )
@@ -253,6 +350,10 @@ def load_order(connection, number: int) -> OrderView:
         verification=verification,
         lines=lines,
         history=_history(connection, number),
+        shipments=shipments,
+        shipping_charge=money(row.shipping_minor),
+        shipping_tax_rate_bp=row.shipping_tax_rate_bp,
+        shipping_tax=money(row.shipping_tax_minor),
     )
 
 
@@ -307,6 +408,7 @@ def list_orders(db, where: OrderFilter) -> tuple[list[OrderSummary], int]:
                 tax=Money(r.tax_minor, r.currency),
                 total=Money(r.total_minor, r.currency),
                 verified=r.verified,
+                shipping_charge=Money(r.shipping_minor, r.currency),
             )
             for r in orders.summaries(connection, where_sql, params, key, descending, where.limit)
         ]

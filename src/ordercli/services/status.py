@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import NamedTuple
 
 from ordercli.db import dialect
-from ordercli.db.queries import history, orders
-from ordercli.db.sql import pipelined
-from ordercli.domain.errors import Field, IllegalTransition, InvalidData, NotFound, OrderCliError
+from ordercli.db.queries import history, orders, shipments
+from ordercli.db.sql import pipelined, rows
+from ordercli.domain.errors import Field, IllegalTransition, InvalidData, NotFound, OrderCliError, Problem
 from ordercli.domain.money import Money
-from ordercli.domain.statuses import HOLDS_STOCK, Status, Trigger, check_transition, ready_to_ship_blockers, releases_stock
+from ordercli.domain.statuses import HOLDS_STOCK, SHIPPED_BY_HAND, Status, Trigger, check_transition, ready_to_ship_blockers, releases_stock
 from ordercli.domain.times import parse_duration
 from ordercli.domain.validation import clean_text, parse_order_number
 from ordercli.services.inventory.promising import fill_backorders, held_by_batch, release_batch
@@ -104,17 +104,24 @@ def change_status(
     dry_run: bool = False,
     detail: bool = False,
     trigger: Trigger = Trigger.BY_HAND,
+    wants=None,
 ) -> BatchResult:
     """Move every order to `target`, all or nothing (or skipping the invalid ones).
 
     The checks are set-based: the transition table is asked once per status found in the
     batch, and only the orders that cannot move are fetched one by one. `detail` also returns
-    one outcome per entry (for --json).
+    one outcome per entry (for --json). Closed and partially_shipped by hand record the goods
+    that left outside ordercli as a shipment (`wants`: which units, for partially_shipped).
     """
     reason = clean_text(reason, Field("reason"), max_length=500)
     numbers, invalid, texts = _parse(inputs)
     if not texts:
         raise InvalidData("no order numbers given")
+    if trigger == Trigger.BY_HAND and target in SHIPPED_BY_HAND:
+        return _shipped_by_hand(db, texts, target, stamp, reason=reason, wants=wants, skip_invalid=skip_invalid,
+                                dry_run=dry_run)
+    if wants:
+        raise InvalidData(Problem("units (", Field("lines"), ") go with partially_shipped or closed"))
     with db.write() as transaction:
         result = move_orders(transaction, numbers, invalid, texts, target, stamp, reason=reason,
                              skip_invalid=skip_invalid, dry_run=dry_run, detail=detail, trigger=trigger)
@@ -217,7 +224,36 @@ def _apply(connection, batch: str, target: Status, stamp: Stamp, reason: str | N
     units = 0
     if _releases(target):
         why = f"order {target.value}" + (f": {reason}" if reason else "")
+        _drop_pending_shipments(connection, batch, stamp, why)
         products, units = release_batch(connection, batch, stamp, why)
     orders.move_batch(connection, batch, target.value, stamp.at)
     fill_backorders(connection, products, stamp)
     return units
+
+
+def _drop_pending_shipments(connection, batch: str, stamp: Stamp, why: str) -> None:
+    """Shipments not yet handed over of orders giving up their stock are deleted with them."""
+    pending = shipments.pending_of_batch(connection, batch)
+    if pending:
+        shipments.mark_deleted(connection, pending, stamp.at, stamp.actor, why)
+        owners = rows(connection, "SELECT id, order_id FROM shipments WHERE id IN :ids", {"ids": pending})
+        history.append(connection, stamp, [(r.order_id, "shipment_deleted", None, None,
+                                            f"shipment {r.id} deleted: {why}") for r in owners])
+
+
+def _shipped_by_hand(db, texts: list[str], target: Status, stamp: Stamp, *, reason, wants, skip_invalid,
+                     dry_run) -> BatchResult:
+    """Closed or partially_shipped by hand: an external shipment per order (services.fulfillment),
+    told as a batch of status changes."""
+    from ordercli.services.fulfillment import ship_by_hand
+
+    with db.write() as transaction:
+        result = ship_by_hand(transaction, texts, target, stamp, reason=reason, wants=wants,
+                              skip_invalid=skip_invalid, dry_run=dry_run)
+        if not result.applied:
+            transaction.rollback()
+    outcomes = [Outcome(o.input, o.number, o.from_status.value if o.from_status else None, o.error)
+                for o in result.outcomes]
+    unchanged = sum(1 for o in result.outcomes if o.ok and o.from_status == target)
+    return BatchResult(target, result.applied, dry_run, len(outcomes), unchanged, [o for o in outcomes if not o.ok],
+                       outcomes)

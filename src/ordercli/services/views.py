@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ordercli.domain.money import Money
-from ordercli.domain.orders import Address
+from ordercli.domain.orders import Address, ValidOrder
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class LineView:
     delivery_method: str
     waiting: int = 0  # units still waiting for stock (backordered)
     promised: tuple[Promise, ...] = ()
+    shipped: int = 0  # units handed over by shipments that count
 
     @property
     def total(self) -> Money:
@@ -106,6 +107,33 @@ class OrderView:
     verification: Verification | None
     lines: tuple[LineView, ...]
     history: tuple[HistoryEntry, ...] = field(default=())
+    shipments: tuple = field(default=())  # ShipmentView of services.fulfillment, oldest first
+    shipping_charge: Money | None = None  # what the customer pays for delivery, net (None: nothing)
+    shipping_tax_rate_bp: int = 0
+    shipping_tax: Money | None = None
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    """What `create` did: placed `order`, or found it `existing` (a retry with the same channel
+    reference and the same content), in which case nothing was written."""
+
+    order: OrderView
+    existing: bool
+
+
+@dataclass(frozen=True)
+class OrderPreview:
+    """An order as `create` would store it now, before anything is written: the request
+    normalized (`order`), its lines filled in from the catalogue and priced, and its totals."""
+
+    order: ValidOrder
+    lines: tuple[LineView, ...]
+    subtotal: Money
+    discount: Money
+    tax: Money
+    total: Money
+    shipping_charge: Money | None = None  # net
 
 
 @dataclass(frozen=True)
@@ -122,3 +150,4 @@ class OrderSummary:
     tax: Money
     total: Money
     verified: bool
+    shipping_charge: Money | None = None  # net

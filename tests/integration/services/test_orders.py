@@ -36,7 +36,7 @@ def euros(minor: int) -> Money:
 
 
 def test_a_new_order_is_open_priced_and_stored_with_its_customer(database):
-    order = create_order(database, an_order(), CREATE)
+    order = create_order(database, an_order(), CREATE).order
     assert (order.number, order.status, order.channel, order.channel_ref, order.currency) == \
         (1, "open", "web", None, "EUR")
     assert order.customer == CustomerView(1, "Maria Anders", "maria@example.com", "+49300074321")
@@ -57,7 +57,7 @@ def test_a_separate_shipping_address_and_a_channel_reference_are_kept(database):
     order = create_order(database, an_order(
         channel="phone", channel_ref="CALL-7", note="call before noon",
         shipping=AddressRequest(name="Lager Nord", line1="Hafenweg 3", city="Hamburg", postal_code="20457",
-                                country="de")), CREATE)
+                                country="de")), CREATE).order
     stored = get_order(database, order.number)
     assert stored.shipping == Address("Lager Nord", "Hafenweg 3", None, "Hamburg", None, "20457", "DE")
     assert stored.billing.line1 == "Obere Str. 57"
@@ -84,11 +84,15 @@ def test_an_invalid_order_is_refused_with_every_problem_and_nothing_is_stored(da
 
 
 def test_a_channel_reference_is_taken_once_per_channel(database):
-    create_order(database, an_order(channel="marketplace", channel_ref="AMZ-1"), CREATE)
-    with pytest.raises(Refused, match="^a marketplace order with reference AMZ-1 already exists: order 1$"):
-        create_order(database, an_order(channel="marketplace", channel_ref="AMZ-1"), CREATE)
+    first = create_order(database, an_order(channel="marketplace", channel_ref="AMZ-1"), CREATE)
+    again = create_order(database, an_order(channel="marketplace", channel_ref="AMZ-1"), CREATE)
+    assert (first.existing, again.existing, again.order) == (False, True, first.order)  # a retry: nothing written
+    with pytest.raises(Refused, match=r"^a marketplace order with reference AMZ-1 already exists \(order 1\) with "
+                                      r"other content: customer.name, line 2 \(quantity\)$"):
+        create_order(database, an_order(channel="marketplace", channel_ref="AMZ-1", name="Maria Schmidt",
+                                        lines=[SETUP, LineRequest("FEE", 2, "2.50", "Handling fee")]), CREATE)
     other_channel = create_order(database, an_order(channel="web", channel_ref="AMZ-1"), CREATE)
-    assert other_channel.number == 2
+    assert (other_channel.order.number, other_channel.existing) == (2, False)
     assert table_count(database, "orders") == 2
 
 
@@ -97,7 +101,7 @@ def test_a_returning_customer_is_one_customer_and_earlier_orders_keep_their_deta
     later = Stamp("ben", "create", AT + timedelta(days=1))
     second = create_order(database, an_order(name="Maria Anders-Schmidt", email="MARIA@example.com", phone=None,
                                              billing=AddressRequest(line1="Neue Str. 1", city="Berlin", country="DE")),
-                          later)
+                          later).order
     assert second.customer == CustomerView(1, "Maria Anders-Schmidt", "maria@example.com", "+49300074321")
     assert [(h.event, h.reason) for h in second.history] == [
         ("created", "web order"),

@@ -9,6 +9,7 @@ from ordercli.db.sql import execute, first, insert, rows, scalar, tuples
 _ORDER = """
 SELECT o.id, o.status, o.channel, o.channel_ref, o.currency, o.placed_at, o.updated_at,
        o.subtotal_minor, o.discount_minor, o.tax_minor, o.total_minor, o.note,
+       o.shipping_minor, o.shipping_tax_rate_bp, o.shipping_tax_minor,
        o.verified_at, o.verified_by, o.verification_method, o.verification_note,
        o.customer_id, o.customer_name, o.customer_email, o.customer_phone, p.code AS promo_code,
        b.name AS b_name, b.line1 AS b_line1, b.line2 AS b_line2, b.city AS b_city,
@@ -78,7 +79,7 @@ def lines(connection, number: int) -> list:
 
 SUMMARY_COLUMNS = """o.id, o.placed_at, o.status, o.channel, o.channel_ref,
        o.customer_id, o.customer_name, o.customer_email, o.customer_phone,
-       o.currency, o.subtotal_minor, o.discount_minor, o.tax_minor, o.total_minor,
+       o.currency, o.subtotal_minor, o.discount_minor, o.tax_minor, o.total_minor, o.shipping_minor,
        o.verified_at IS NOT NULL AS verified,
        (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id) AS line_count"""
 

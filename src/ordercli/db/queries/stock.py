@@ -10,21 +10,25 @@ from __future__ import annotations
 from ordercli.db import dialect
 from ordercli.db.sql import dialect_of, execute, first, rowcount, rows, scalar
 
-# Units a backordered line still waits for: its quantity less what it holds or ever held.
+# Units a backordered line still waits for: its quantity less what it holds now and what
+# shipments that count have handed over (a deleted shipment's units are wanted again).
 MISSING_UNITS = """l.quantity - COALESCE((SELECT SUM(m.reserved_delta) FROM stock_movements m
-                   WHERE m.order_line_id = l.id AND m.kind IN ('reserved', 'released')), 0)"""
+                   WHERE m.order_line_id = l.id), 0)
+                 - COALESCE((SELECT SUM(sl.quantity) FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id
+                   WHERE sl.order_line_id = l.id AND s.deleted_at IS NULL
+                   AND s.stage IN ('handed_over', 'delivered')), 0)"""
 
 _LEDGER_COLUMNS = ("at, actor, command, kind, product_id, location_id, on_hand_delta, reserved_delta, order_id, "
                    "order_line_id, reason")
 # The ledger's columns and their types; at, actor and command are the same in every row of a change.
 _LEDGER_TYPES = {"at": "TIMESTAMPTZ", "actor": "TEXT", "command": "TEXT", "kind": "TEXT", "product_id": "INTEGER",
                  "location_id": "INTEGER", "on_hand_delta": "INTEGER", "reserved_delta": "INTEGER",
-                 "order_id": "INTEGER", "order_line_id": "INTEGER", "reason": "TEXT"}
+                 "order_id": "INTEGER", "order_line_id": "INTEGER", "reason": "TEXT", "shipment_id": "INTEGER"}
 
 
 def _ledger_rows(movements: list[dict]) -> list[tuple]:
     return [(m["kind"], m["product"], m["location"], m.get("on_hand", 0), m.get("reserved", 0), m.get("order_id"),
-             m.get("line_id"), m.get("reason")) for m in movements]
+             m.get("line_id"), m.get("reason"), m.get("shipment_id")) for m in movements]
 
 
 def _stamped(stamp) -> dict:
@@ -33,7 +37,7 @@ def _stamped(stamp) -> dict:
 
 def record(connection, stamp, movements: list[dict]) -> None:
     """Append movements to the ledger (each dict: kind, product, location, on_hand and reserved
-    deltas, order_id, line_id, reason; deltas default to 0, the rest to None)."""
+    deltas, order_id, line_id, reason, shipment_id; deltas default to 0, the rest to None)."""
     dialect.insert_rows(connection, "stock_movements", _LEDGER_TYPES, _ledger_rows(movements), same=_stamped(stamp))
 
 

@@ -66,20 +66,36 @@ def promise_new_order(connection, lines: list[PromiseLine], stamp, *, backorder:
         available, names = stock.availability(connection, products)
     plan = plan_promises([Need(l.line_id, l.product_id, l.quantity) for l in lines], available, list(names))
     if plan.short and not backorder:
-        by_line = {l.line_id: l for l in lines}
-        wanted: dict[str, int] = defaultdict(int)
-        for line in lines:
-            wanted[line.sku] += line.quantity
-        problems = []
-        for sku in dict.fromkeys(by_line[key].sku for key in plan.short):
-            product = next(l.product_id for l in lines if l.sku == sku)
-            have = sum(v for (p, _), v in available.items() if p == product)
-            problems.append(str(insufficient(sku, wanted[sku], have)))
-        raise InsufficientStock("; ".join(problems))
+        _refuse_short(lines, available, plan.short)
     with pipelined(connection):  # reserve reads its result: the waiting lines go with it
         stock.set_backordered(connection, plan.short, True)
         reserve(connection, plan.allocations, {l.line_id: l for l in lines}, stamp, None)
     return plan.short
+
+
+def check_promisable(connection, lines: list[PromiseLine]) -> None:
+    """Refuse, as `promise_new_order` without backorder would, lines the stock cannot cover
+    now; nothing is locked or written (what a terminal checks before it asks "create?")."""
+    if not lines:
+        return
+    available, names = stock.availability(connection, {line.product_id for line in lines})
+    plan = plan_promises([Need(l.line_id, l.product_id, l.quantity) for l in lines], available, list(names))
+    if plan.short:
+        _refuse_short(lines, available, plan.short)
+
+
+def _refuse_short(lines: list[PromiseLine], available: dict[tuple[int, int], int], short) -> None:
+    """Raise InsufficientStock for each SKU of the `short` lines: requested (all its lines), available."""
+    by_line = {l.line_id: l for l in lines}
+    wanted: dict[str, int] = defaultdict(int)
+    for line in lines:
+        wanted[line.sku] += line.quantity
+    problems = []
+    for sku in dict.fromkeys(by_line[key].sku for key in short):
+        product = next(l.product_id for l in lines if l.sku == sku)
+        have = sum(v for (p, _), v in available.items() if p == product)
+        problems.append(str(insufficient(sku, wanted[sku], have)))
+    raise InsufficientStock("; ".join(problems))
 
 
 def held_by_batch(connection, batch: str) -> int:

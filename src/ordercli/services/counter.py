@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ordercli.domain.errors import InvalidData, Refused
+from ordercli.domain.errors import Field, InvalidData, Refused
 from ordercli.domain.fulfillment import Method
 from ordercli.domain.orders import OrderRequest, validate_order
 from ordercli.domain.statuses import Status, Trigger
 from ordercli.domain.validation import clean_text
-from ordercli.domain.errors import Field
 from ordercli.services.fulfillment import Handling, ShipEntry, ship_in
 from ordercli.services.orders import DEFAULT_CURRENCY, load_order, place_order, record_verification
 from ordercli.services.status import move_orders

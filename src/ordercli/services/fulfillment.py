@@ -17,8 +17,7 @@ from ordercli.db.queries import history, locations, shipments, stock
 from ordercli.db.sql import execute, rows
 from ordercli.domain.errors import Field, InvalidData, NotFound, OrderCliError, Problem, Refused
 from ordercli.domain.fulfillment import (
-    COUNTING, DELIVERED_AT_HAND_OVER, LEFT, STAGE_ORDER, LineState, Method, Planned, Stage, Want, next_stages,
-    plan_shipments, status_after,
+    LEFT, STAGE_ORDER, LineState, Method, Planned, Stage, Take, Want, next_stages, plan_shipments, status_after,
 )
 from ordercli.domain.statuses import HOLDS_STOCK, Status, Trigger, check_transition
 from ordercli.domain.stock import normalize_location_name
@@ -420,12 +419,11 @@ def _consume(connection, stamp: Stamp, takes: list[tuple[int, int, object]], lin
     stock.record(connection, stamp, movements)
 
 
-def _change_counters(connection, counters: dict[tuple[int, int], int], sign: int, *, reserved_too: bool = True) -> None:
-    """on hand (and reserved) += sign × units per (product, location)."""
+def _change_counters(connection, counters: dict[tuple[int, int], int], sign: int) -> None:
+    """on hand and reserved += sign × units per (product, location)."""
     if not counters:
         return
-    reserved = ", reserved = reserved + :d" if reserved_too else ""
-    execute(connection, f"UPDATE stock_levels SET on_hand = on_hand + :d{reserved} "
+    execute(connection, "UPDATE stock_levels SET on_hand = on_hand + :d, reserved = reserved + :d "
                         "WHERE product_id = :p AND location_id = :l",
             [{"d": sign * units, "p": p, "l": l} for (p, l), units in sorted(counters.items())])
 
@@ -673,15 +671,9 @@ def advance_shipment(db, shipment_id: int, target: Stage, stamp: Stamp, change: 
         return shipment_views(connection, [shipments.get(connection, shipment_id)])[0]
 
 
-@dataclass(frozen=True)
-class _Take:
-    line_id: int
-    quantity: int
-    location_id: int | None
-
-
-def _takes_of(connection, shipment_id: int) -> list[_Take]:
-    return [_Take(r.order_line_id, r.quantity, r.location_id) for r in shipments.lines_of(connection, [shipment_id])]
+def _takes_of(connection, shipment_id: int) -> list[Take]:
+    """What a stored shipment took: (line, quantity, location), as the domain plans it."""
+    return [Take(r.order_line_id, r.quantity, r.location_id) for r in shipments.lines_of(connection, [shipment_id])]
 
 
 class _LinesById(dict):

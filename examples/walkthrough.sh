@@ -3,7 +3,8 @@
 # stock, a promo code, orders by options and from JSON (with stock promised, and a backorder
 # promised when goods arrive), verification, status changes one by one and in batch, what a
 # refusal looks like, shipping in parts with a carrier, delivery with sign-off, deleting a
-# wrong shipment, fulfilled orders, listings and CSV exports.
+# wrong shipment, fulfilled orders, the seller's profile, invoices split by delivery method, a
+# credit note, a packing slip, a label and a pick list as PDFs, listings and CSV exports.
 # It uses its own database file (ORDERCLI_DB, default: a new temporary file), never yours.
 set -euo pipefail
 
@@ -79,6 +80,24 @@ step "The installation was done on site, outside ordercli: closed by hand, with 
 ordercli status "$phone_order" --to closed --reason "installed on site by Tom"
 ordercli show "$phone_order"
 ordercli list --fulfilled
+
+step "The seller's details for documents, then invoices: one per delivery method, numbered without gaps"
+ordercli profile set --name "Northwind Traders GmbH" --address "Obere Str. 57" --postal-code 12209 \
+  --city Berlin --country DE --tax-id DE123456789 --email invoices@northwind.example \
+  --bank "IBAN DE89 3704 0044 0532 0130 00\nBIC COBADEFFXXX" --payment-days 14 \
+  --payment-terms "Payable within 14 days without deduction." --footer "Thank you for your order." \
+  --logo "$here/logo.svg"
+mkdir -p "$out/documents"
+ordercli invoice "$phone_order" --out "$out/documents"
+ordercli invoice "$phone_order" --out "$out/documents"   # again: the same invoices, nothing new issued
+first_invoice=$(ordercli invoice "$phone_order" --json --out "$out/documents" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["number"])')
+ordercli credit-note "$first_invoice" --line CHAI:1 --reason "one box damaged in transit" --out "$out/documents"
+
+step "A packing slip and a label for the parcels, and a pick list for what is still to ship"
+ordercli packing-slip "$phone_order" --out "$out/documents"
+ordercli label "$delivered" --out "$out/documents"
+ordercli pick-list
+ls "$out/documents"
 
 step "Listings: a table for people, CSV for accounting and for reordering"
 ordercli list

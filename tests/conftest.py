@@ -465,3 +465,31 @@ def make_order(cli):
         return int(outcome.stdout.strip())
 
     return make
+
+
+# -- printing ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def private_cups():
+    """A CUPS scheduler of this worker's own, with a queue `PDF` that prints through cups-pdf
+    (tests/cups.py says where the output lands and how to wait for it). Point CUPS's commands
+    at it with `monkeypatch.setenv` of each of `private_cups.client_env()`, or give a
+    subprocess `private_cups.env()`. Skips when CUPS or cups-pdf is missing or cupsd cannot start."""
+    from tests.cups import CupsUnavailable, PrivateCups, missing_tools
+
+    missing = missing_tools()
+    if missing:
+        pytest.skip(f"printing through CUPS: {missing}")
+    cups = PrivateCups()
+    try:
+        cups.start()
+        cups.add_pdf_queue("PDF")
+    except CupsUnavailable as error:
+        cups.stop()
+        pytest.skip(f"printing through CUPS: {error}")
+    except BaseException:
+        cups.stop()
+        raise
+    yield cups
+    cups.stop()

@@ -361,18 +361,27 @@ def test_the_crontab_in_the_docs_works_in_crons_environment(tmp_path):
     (run,) = [json.loads(line) for line in (tmp_path / "log" / "expire.jsonl").read_text().splitlines()]
     assert run["abandoned"] == [] and run["dry_run"] is False
     (export,) = (tmp_path / "exports").glob("orders-*.csv")
-    assert export.read_text().splitlines()[0].startswith("number,placed_at,status")
-    assert not list((tmp_path / "exports").glob(".orders-*")), "the temporary file was left behind"
+    header, *rows = export.read_text().splitlines()
+    assert header.startswith("order,channel,channel_ref,status") and len(rows) == 2  # the order's two lines
+    assert not list((tmp_path / "exports").glob(".*")), "the temporary file was left behind"
+    # the next night: only what changed since
+    assert ordercli(env, "verify", "1", "--by", "anna").returncode == 0
+    import time
+
+    time.sleep(1.1)  # the file is named by the second
+    assert _as_cron_runs(commands[1], variables, tmp_path).returncode == 0
+    newest = sorted((tmp_path / "exports").glob("orders-*.csv"))[-1]
+    assert newest != export and len(newest.read_text().splitlines()) == 3
 
 
 def test_without_the_crontabs_path_the_export_says_what_to_do(tmp_path):
     variables, commands = _crontab(tmp_path)
     (tmp_path / "exports").mkdir()
     del variables["PATH"]
-    outcome = _as_cron_runs(commands[1], variables, tmp_path)
+    outcome = _as_cron_runs(commands[1].replace("ORDERCLI=", "NOT_ORDERCLI="), variables, tmp_path)
     assert outcome.returncode == 127
-    assert outcome.stderr == ("nightly-export.sh: ordercli is not on PATH (/usr/bin:/bin): set PATH in the crontab "
-                              "(see docs/cron.md)\n")
+    assert outcome.stderr == ("nightly-export.sh: ordercli is not on PATH (/usr/bin:/bin): set ORDERCLI to its "
+                              "absolute path in the crontab (see docs/cron.md)\n")
     assert list((tmp_path / "exports").iterdir()) == []
 
 

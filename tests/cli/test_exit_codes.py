@@ -84,6 +84,24 @@ CASES = {
     "carrier add": (["carrier", "add", "UPS", "--tracking-url", "javascript:alert(1)"], 5,
                     "the tracking URL must be an http(s) URL (--tracking-url)"),
     "carrier list": (["carrier", "list", "--all"], 2, "no such option --all (see ordercli carrier list --help)"),
+    "invoice": (["invoice"], 2, "give order numbers, or --status (with --since) to invoice many, or --number to render "
+                                "again (see ordercli invoice --help)"),
+    "credit-note": (["credit-note", "INV-2026-000042", "--shipping"], 2,
+                    "--shipping goes with --line (a whole invoice is credited with its shipping charge) "
+                    "(see ordercli credit-note --help)"),
+    "packing-slip": (["packing-slip", "1042", "--shipment", "17"], 2,
+                     "give an ORDER or --shipment SHIPMENT (one of them) (see ordercli packing-slip --help)"),
+    "label": (["label", "17", "--size", "a4"], 2, "--size 'a4' is not one of 4x6, a6 (see ordercli label --help)"),
+    "pick-list": (["pick-list", "--status", "bogus"], 2,
+                  f"--status 'bogus' is not one of {STATUSES} (see ordercli pick-list --help)"),
+    "profile set": (["profile", "set", "--invoice-policy", "later"], 2,
+                    "--invoice-policy 'later' is not one of fulfilled, ordered (see ordercli profile set --help)"),
+    "export": (["export", "--format", "xml"], 2,
+               "--format 'xml' is not one of lines, orders, shipments, shopify (see ordercli export --help)"),
+    "summary": (["summary", "--by", "year"], 2,
+                "--by 'year' is not one of day, week, month, channel, status, method (see ordercli summary --help)"),
+    "profile show": (["profile", "show", "extra"], 2,
+                     "got unexpected extra argument(s) (extra) (see ordercli profile show --help)"),
 }
 
 # The cases the issue found, besides the one a command above.
@@ -116,6 +134,25 @@ MORE = {
                                        "(see ordercli shipments --help)"),
     "shipments, unknown carrier": (["shipments", "--carrier", "Pigeon"], 3,
                                    "carrier 'Pigeon' does not exist (add it: ordercli carrier add NAME)"),
+    "invoice, unknown order": (["invoice", "1042", "--out", "-"], 3, "order 1042 does not exist"),
+    "credit-note, unknown invoice": (["credit-note", "INV-2026-000042", "--out", "-"], 3,
+                                     "no invoice 'INV-2026-000042'"),
+    "label, unknown shipment": (["label", "17", "--out", "-"], 3, "shipment 17 does not exist"),
+    "profile set, a logo that is no image": (["profile", "set", "--logo", "/dev/null"], 5,
+                                             "--logo '/dev/null': the logo is not a PNG, JPEG or SVG image: "
+                                             "it is empty"),
+    "profile set, nothing to set": (["profile", "set"], 2,
+                                    "give at least one option to set (see ordercli profile set --help)"),
+    "profile set, a prefix with a space": (["profile", "set", "--invoice-prefix", "INV X"], 5,
+                                           "--invoice-prefix may not contain ' ': it is part of file names"),
+    "profile set, padding out of range": (["profile", "set", "--padding", "0"], 5,
+                                          "--padding must be between 1 and 12"),
+    "credit-note, a line without its quantity": (["credit-note", "INV-2026-000042", "--line", "CHAI"], 2,
+                                                 "--line 'CHAI' is not SKU:QTY (e.g. ABC-1:2) "
+                                                 "(see ordercli credit-note --help)"),
+    "label, a shipment that is no number": (["label", "abc"], 2,
+                                            "SHIPMENT 'abc' is not a shipment number (see ordercli label --help)"),
+    "pick-list, unknown location": (["pick-list", "--at", "nowhere"], 3, "location nowhere does not exist"),
 }
 
 
@@ -127,6 +164,15 @@ def test_every_command_has_a_bad_invocation_here():
 def test_a_bad_invocation_exits_with_its_code_and_one_line(cli, args, code, message):
     outcome = cli(*args)
     assert (outcome.exit_code, outcome.stderr, outcome.stdout) == (code, f"ordercli: {message}\n", ""), outcome
+
+
+def test_a_logo_file_that_is_no_image_is_named_as_typed(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "logo.txt").write_text("just some text\n", encoding="utf-8")
+    outcome = cli("profile", "set", "--logo", "logo.txt")
+    assert (outcome.exit_code, outcome.stderr, outcome.stdout) == (
+        5, "ordercli: --logo 'logo.txt': the logo is not a PNG, JPEG or SVG image\n", "")
+    assert cli.json("profile", "show")["logo_sha256"] is None
 
 
 def test_the_entries_of_a_status_batch_are_data(cli):

@@ -3,6 +3,7 @@ of these types, nested objects and array items too, and it validates against the
 shipped in the package; --jsonl prints the same objects, one a line. A shape may only grow; any
 change to one fails here first (and then belongs in docs/json.md and the schema)."""
 
+import hashlib
 import json
 import re
 from functools import cache
@@ -82,9 +83,31 @@ PROMO = {"code": str, "percent": (DECIMAL, None), "amount": (MONEY, None), "vali
 SHIP_OUTCOME = {"number": (int, None), "input": str, "ok": bool, "shipped": bool, "shipments": [int], "from": TEXT,
                 "to": TEXT, "error": TEXT, "code": int}
 CARRIER = {"name": str, "tracking_url": TEXT, "shipment_count": int}
+DOCUMENT = {"number": str, "kind": str, "order": int, "method": str, "title": str, "issued_at": TIME, "new": bool,
+            "credits": TEXT, "total": MONEY, "tax": MONEY, "file": TEXT}
+PACKING_SLIP = {"shipment_number": int, "order": int, "method": str, "units": int, "file": TEXT}
+LABEL = {"shipment_number": int, "order": int, "parcels": int, "barcode": str, "size": str, "file": TEXT}
+PICK_LIST = {"created_at": TIME, "orders": [int],
+             "by_location": [{"location": str, "items": [{"sku": str, "description": str, "quantity": int,
+                                                          "orders": [{"order": int, "quantity": int}]}]}]}
+PROFILE = {"name": TEXT, "address": (ADDRESS, None), "tax_id": TEXT, "email": TEXT, "phone": TEXT, "bank": TEXT,
+           "logo_sha256": (CHECKSUM, None), "invoice_prefix": str, "credit_prefix": str, "yearly_reset": bool,
+           "padding": int, "next_invoice_number": str, "next_credit_note_number": str, "locale": str,
+           "payment_terms": TEXT, "payment_days": (int, None), "footer": TEXT, "invoice_policy": str,
+           "fallback_font": TEXT, "label_size": str, "updated_at": (TIME, None), "updated_by": TEXT}
 
 # Every command that prints JSON, and the shape it prints.
+SUMMARY_FIGURES = {
+    "group": TEXT, "currency": re.compile("[A-Z]{3}"), "orders": int, "in_revenue": int,
+    "not_in_revenue": {"canceled": int, "abandoned": int, "failed": int, "returned": int},
+    "revenue": {"net": MONEY, "tax": MONEY, "gross": MONEY},
+    "fulfillment": ({"handed_over": int, "on_time": int, "average_hours_to_hand_over": (DECIMAL, None)}, None),
+}
+SUMMARY = {"by": str, "since": (TIME, None), "until": (TIME, None), "on_time_seconds": int,
+           "groups": [SUMMARY_FIGURES], "overall": [SUMMARY_FIGURES]}
+
 SHAPE_OF = {
+    "summary": SUMMARY,
     "create": CREATED_ORDER,
     "show": ORDER,
     "verify": ORDER,
@@ -130,6 +153,13 @@ SHAPE_OF = {
     "shipment edit": SHIPMENT,
     "carrier add": CARRIER,
     "carrier list": [CARRIER],
+    "invoice": [DOCUMENT],
+    "credit-note": [DOCUMENT],
+    "packing-slip": [PACKING_SLIP],
+    "label": LABEL,
+    "pick-list": PICK_LIST,
+    "profile set": PROFILE,
+    "profile show": PROFILE,
 }
 
 
@@ -248,6 +278,12 @@ def ship(cli, *args: str) -> int:
     [outcome] = json_of(cli("ship", *args, "--json"))
     [shipment] = outcome["shipments"]
     return shipment
+
+
+def following(number: str) -> str:
+    """The number after this one in its series: INV-2026-000041 -> INV-2026-000042."""
+    head, sequence = number.rsplit("-", 1)
+    return f"{head}-{int(sequence) + 1:0{len(sequence)}d}"
 
 
 def test_every_command_that_prints_json_has_a_contract():
@@ -410,6 +446,72 @@ def test_shipping_and_every_stage_of_a_shipment(shop):
                   ("shipments", listed), ("carrier list", carriers))
 
 
+def test_documents_and_the_company_profile(shop, tmp_path):
+    from PIL import Image
+
+    from ordercli.documents.fonts import regular_path
+
+    blank = json_of(shop("profile", "show", "--json"))
+    assert (blank["name"], blank["address"], blank["logo_sha256"], blank["updated_at"]) == (None, None, None, None)
+    # the address is null until it can be printed: street, city and country
+    partial = json_of(shop("profile", "set", "--name", "Northwind Traders GmbH", "--city", "Berlin", "--json"))
+    assert (partial["name"], partial["address"]) == ("Northwind Traders GmbH", None)
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (40, 20), "teal").save(logo)
+    profile = json_of(shop("profile", "set", "--name", "Northwind Traders GmbH", "--address", "Obere Str. 57",
+                           "--address2", "Hinterhaus", "--postal-code", "12209", "--city", "Berlin", "--region", "Berlin",
+                           "--country", "DE", "--tax-id", "DE123456789", "--email", "billing@northwind.example",
+                           "--phone", "030 0074321", "--bank", "IBAN DE02 1203 0000 0000 2020 51", "--logo", str(logo),
+                           "--payment-terms", "Payable within 14 days", "--payment-days", "14",
+                           "--footer", "Thank you for your order", "--json"))
+    assert profile["address"] == {"name": "Northwind Traders GmbH", "line1": "Obere Str. 57", "line2": "Hinterhaus",
+                                  "city": "Berlin", "region": "Berlin", "postal_code": "12209", "country": "DE"}
+    assert profile["logo_sha256"] == hashlib.sha256(logo.read_bytes()).hexdigest()
+    assert (profile["payment_days"], profile["fallback_font"]) == (14, None)
+    out = tmp_path / "documents"
+    out.mkdir()
+    # an order shipped in two parcels and a download: two invoices, one per delivery method
+    assert shop("carrier", "add", "DHL").exit_code == 0
+    number = ready_order(shop, "CHAI:3", "EBOOK:1")
+    parcel = ship(shop, str(number), "--line", "CHAI:2", "--parcels", "2", "--carrier", "DHL", "--tracking", "JJD1")
+    ship(shop, str(number), "--line", "EBOOK", "--issued", "https://dl.example/k/1")
+    invoices = json_of(shop("invoice", str(number), "--out", str(out), "--json"))
+    assert [(d["kind"], d["method"], d["new"], d["credits"]) for d in invoices] == [
+        ("invoice", "ship", True, None), ("invoice", "download", True, None)]
+    credit = json_of(shop("credit-note", invoices[0]["number"], "--line", "CHAI:1", "--reason", "damaged",
+                          "--out", str(out), "--json"))
+    assert [(d["kind"], d["new"], d["credits"]) for d in credit] == [("credit_note", True, invoices[0]["number"])]
+    # the profile's next numbers are the ones the series really gave, and then the ones after them
+    assert (blank["next_invoice_number"], blank["next_credit_note_number"]) == (invoices[0]["number"],
+                                                                                credit[0]["number"])
+    assert [d["number"] for d in invoices] == [invoices[0]["number"], following(invoices[0]["number"])]
+    after = json_of(shop("profile", "show", "--json"))
+    assert (after["next_invoice_number"], after["next_credit_note_number"]) == (following(invoices[1]["number"]),
+                                                                                following(credit[0]["number"]))
+    again = json_of(shop("invoice", "--number", invoices[1]["number"], "--number", credit[0]["number"],
+                         "--out", str(out / "again.pdf"), "--json"))
+    assert [(d["new"], d["file"]) for d in again] == [(False, str(out / "again.pdf"))] * 2
+    slips = json_of(shop("packing-slip", str(number), "--out", str(out), "--json"))
+    assert [(s["shipment_number"], s["order"], s["units"]) for s in slips] == [(parcel, number, 2)]
+    label = json_of(shop("label", str(parcel), "--out", str(out), "--json"))
+    assert (label["shipment_number"], label["order"], label["parcels"], label["barcode"]) == (parcel, number, 2, "JJD1")
+    # still held: one CHAI for the shipped order, two for a new one, nine for a third (five at main, four at berlin)
+    waiting = ready_order(shop, "CHAI:2")
+    at_berlin = ready_order(shop, "CHAI:9")
+    picks = json_of(shop("pick-list", "--status", "ready_to_ship", "--status", "partially_shipped", "--json"))
+    assert picks["orders"] == [number, waiting, at_berlin]
+    assert [(g["location"], [(i["sku"], i["quantity"], [(o["order"], o["quantity"]) for o in i["orders"]])
+                             for i in g["items"]]) for g in picks["by_location"]] == [
+        ("berlin", [("CHAI", 4, [(at_berlin, 4)])]),
+        ("main", [("CHAI", 8, [(number, 1), (waiting, 2), (at_berlin, 5)])])]
+    fallback = json_of(shop("profile", "set", "--fallback-font", str(regular_path()), "--json"))
+    shown = json_of(shop("profile", "show", "--json"))
+    assert shown == fallback and shown["fallback_font"] == str(regular_path().resolve())
+    assert_shapes(("profile show", blank), ("profile set", partial), ("profile set", profile), ("invoice", invoices),
+                  ("credit-note", credit), ("invoice", again), ("packing-slip", slips), ("label", label),
+                  ("pick-list", picks), ("profile show", after), ("profile set", fallback), ("profile show", shown))
+
+
 # -- the schema shipped in the package, and JSON Lines --------------------------------------------
 
 
@@ -452,15 +554,19 @@ def test_what_create_prints_is_the_order_and_whether_it_existed():
 
 
 def test_one_name_and_one_shape_for_each_thing():
-    """A customer, totals, stock and its locations have one shape wherever they appear; an order
-    is `number` wherever it is the thing itself, and `order` only where it is referred to (a
-    stock movement, a shipment); a shipment is `number` itself."""
+    """A customer, totals, an address, stock and its locations have one shape wherever they
+    appear (a pick list's groups are `by_location`, not stock levels); an order is `number`
+    wherever it is the thing itself, and `order` only where it is referred to (a stock movement,
+    a shipment, an invoice, a packing slip, a label, an order on a pick list); a shipment is
+    `number` itself, `shipment` is always a whole shipment, and `shipment_number` refers to one
+    (a packing slip, a label)."""
     definitions = schema()["$defs"]
     one = {"customer": {"$ref": "#/$defs/customer"}, "totals": {"$ref": "#/$defs/totals"},
+           "address": {"oneOf": [{"type": "null"}, {"$ref": "#/$defs/address"}]},
            "locations": {"type": "array", "items": {"$ref": "#/$defs/level"}}, "shipment": {"$ref": "#/$defs/shipment"}}
+    assert [(name, field) for name, field in _fields(schema()) if name in one and field != one[name]] == []
+    assert [field["type"] for name, field in _fields(schema()) if name == "shipment_number"] == ["integer"] * 2
     for name, field in _fields(schema()):
-        if name in one:
-            assert field == one[name], name
         if name == "stock":
             assert field in ({"$ref": "#/$defs/stock"}, {"oneOf": [{"type": "null"}, {"$ref": "#/$defs/stock"}]})
     orders = ["order", "order_summary", "status_outcome", "ship_outcome",
@@ -468,8 +574,11 @@ def test_one_name_and_one_shape_for_each_thing():
     for found in orders:
         properties = (definitions[found] if isinstance(found, str) else found)["properties"]
         assert "number" in properties and "order" not in properties
-    assert [found for found in _objects(schema()) if "order" in found["properties"]] == [definitions["movement"],
-                                                                                          definitions["shipment"]]
+    picked_for = definitions["pick_list"]["properties"]["by_location"]["items"]["properties"]["items"]["items"][
+        "properties"]["orders"]["items"]
+    referring = [definitions[name] for name in ("movement", "shipment", "document", "packing_slip", "label")]
+    assert [found for found in _objects(schema()) if "order" in found["properties"]] == [*referring, picked_for]
+    assert [found["properties"]["order"] for found in [*referring[1:], picked_for]] == [{"type": "integer"}] * 5
     assert list(definitions["shipment"]["properties"])[:2] == ["number", "order"]
     assert definitions["shipment"]["properties"]["order"] == {"type": "integer"}
     # a listing's item is the thing itself with fewer fields, each of the same shape
@@ -508,3 +617,18 @@ def test_jsonl_prints_each_object_of_the_json_compact_on_a_line_of_its_own(shop)
         assert items == (document if isinstance(document, list) else [document]), command
         assert lines.stdout == "".join(json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n"
                                        for item in items), command
+
+
+def test_the_summary(shop):
+    """By method (with the shipping group, whose fulfillment is null) and by day."""
+    number = ready_order(shop, "CHAI:1", "EBOOK:1", extra=("--shipping", "4.90"))
+    ship(shop, str(number), "--line", "CHAI:1")
+    assert shop("create", *CUSTOMER, "--line", "CHAI:1").exit_code == 0  # not handed over: average null for it
+    by_method = json_of(shop("summary", "--by", "method", "--json"))
+    assert {g["group"] for g in by_method["groups"]} >= {"ship", "download", "shipping"}
+    assert [g["fulfillment"] for g in by_method["groups"] if g["group"] == "shipping"] == [None]
+    by_status = json_of(shop("summary", "--by", "status", "--since", "7d", "--json"))
+    assert any(g["fulfillment"] and g["fulfillment"]["average_hours_to_hand_over"] is None
+               for g in by_status["groups"])
+    assert_shapes(("summary", by_method), ("summary", by_status),
+                  ("summary", json_of(shop("summary", "--until", "tomorrow", "--json"))))

@@ -3,13 +3,14 @@ of 40, 80 or 120 columns (key columns whole, free text cut with an ellipsis, col
 in each table's `drop` order), tab-separated without a terminal, and empty results said on
 stderr. Also the script-facing formats of the kit: --ids into `status -`, --no-headers."""
 
+import json
 import re
 import subprocess
 import sys
 
 import pytest
 
-from ordercli.cli import fulfillment, locations, output, products, promos, render, stock
+from ordercli.cli import documents, fulfillment, locations, output, products, promos, render, stock, summary
 from ordercli.cli.output import Table, key, number, text
 from tests.helpers import CUSTOMER, force_status
 
@@ -32,9 +33,11 @@ def ok(outcome):
 
 
 @pytest.fixture
-def shop(cli):
+def shop(cli, tmp_path, monkeypatch):
     """Markup-looking names, notes, reasons and actors everywhere; orders in long statuses with
-    large totals on two channels; a long customer name."""
+    large totals on two channels; a long customer name; both orders invoiced (as ordered), their
+    PDFs in the test's own folder, the working directory."""
+    monkeypatch.chdir(tmp_path)
     ok(cli("location", "add", "main", "--address", ADDRESS, "--city", "Berlin", "--country", "DE"))
     ok(cli("location", "add", "north-store", "--kind", "store"))
     ok(cli("product", "add", "CABLE-2M", "--name", PRODUCT, "--price", "1234.50", "--tax-rate", "19"))
@@ -52,6 +55,9 @@ def shop(cli):
     ok(cli("carrier", "add", CARRIER, "--tracking-url", "https://track.example/?n={tracking}"))
     ok(cli("ship", "1", "--line", "CABLE-2M:1", "--stage", "packed", "--carrier", CARRIER, "--tracking", TRACKING))
     assert (first.stdout.strip(), second.stdout.strip()) == ("1", "2")
+    ok(cli("profile", "set", "--name", NAME, "--address", ADDRESS, "--city", "Berlin", "--country", "DE", "--tax-id",
+           "DE123456789", "--invoice-policy", "ordered"))
+    ok(cli("invoice", "1", "2"))
     return cli
 
 
@@ -71,6 +77,10 @@ TABLES = {
     ("stock", "history", "CABLE-2M"): [stock.MOVEMENTS],
     ("location", "list"): [locations.LOCATIONS],
     ("promo", "list"): [promos.PROMOS],
+    ("invoice", "1", "2"): [documents.DOCUMENTS],
+    ("packing-slip", "1"): [documents.SLIPS],
+    ("pick-list", "--status", "ready_to_ship", "--status", "partially_shipped"): [documents.PICKS],
+    ("summary", "--no-chart"): [summary.SUMMARY],
 }
 
 
@@ -79,7 +89,7 @@ ASKED = {id(render.PREVIEW_LINES): "tests/cli/test_create_interactive.py"}
 
 
 def test_every_table_of_the_command_line_is_exercised_here():
-    declared = {id(value) for module in (render, products, stock, locations, promos, fulfillment)
+    declared = {id(value) for module in (render, products, stock, locations, promos, fulfillment, documents, summary)
                 for value in vars(module).values() if isinstance(value, Table)}
     assert declared == {id(table) for tables in TABLES.values() for table in tables} | set(ASKED)
 
@@ -99,6 +109,7 @@ def test_user_data_is_printed_as_text_never_as_markup(shop):
         ("shipments",): [CARRIER, TRACKING],
         ("shipment", "show", "1"): [CARRIER, TRACKING, PRODUCT],
         ("carrier", "list"): [CARRIER],
+        ("pick-list", "--status", "ready_to_ship", "--status", "partially_shipped"): [PRODUCT],
     }
     for args, texts in wanted.items():
         for env in ({}, {"ORDERCLI_FORCE_TTY": "400"}):
@@ -178,6 +189,17 @@ def test_the_list_leaves_out_columns_in_its_documented_order(shop):
     assert "partially_shipped" in narrow and "ready_to_ship" in narrow and "Maria Anders…" in narrow
 
 
+def test_the_invoice_table_leaves_out_the_file_then_the_method_then_the_state(shop):
+    def titles(width: int) -> list[str]:
+        shown = ok(shop("invoice", "1", "2", env={"ORDERCLI_FORCE_TTY": str(width)})).stdout
+        return _terminal_tables(shown, [3])[0][0]
+
+    assert titles(120) == ["Number", "Order", "Method", "Total", "State", "File"]
+    assert titles(60) == ["Number", "Order", "Method", "Total", "State"]
+    assert titles(50) == ["Number", "Order", "Total", "State"]
+    assert titles(40) == ["Number", "Order", "Total"]
+
+
 def test_without_a_terminal_a_table_is_tab_separated_values_for_cut_and_awk(shop):
     outcome = ok(shop.run("list"))
     assert [line.split("\t")[2] for line in outcome.stdout.splitlines()] == ["partially_shipped", "ready_to_ship"]
@@ -231,6 +253,16 @@ def test_an_empty_result_says_so_on_stderr_and_exits_0(shop, args, message):
         assert outcome.stdout == ("[]\n" if extra else "")
         assert outcome.stderr == f"{message}\n"
     assert ok(shop("--quiet", *args)).stderr == ""
+
+
+@pytest.mark.parametrize("selection", [("--status", "closed"), ("--at", "north-store")])
+def test_an_empty_pick_list_says_so_on_stderr_and_exits_0(shop, selection):
+    said = "nothing to pick: no order in the selection holds stock to ship\n"
+    table = ok(shop("pick-list", *selection))
+    assert (table.stdout, table.stderr) == ("", said)
+    document = ok(shop("pick-list", *selection, "--json"))
+    assert ((picks := json.loads(document.stdout))["orders"], picks["by_location"], document.stderr) == ([], [], said)
+    assert ok(shop("--quiet", "pick-list", *selection)).stderr == ""
 
 
 def test_listed_ids_pipe_into_a_batch_status_change(shop):

@@ -8,10 +8,12 @@ PostgreSQL targets are schemas of their own, made empty for each test and droppe
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -75,6 +77,14 @@ def fill_every_kind_of_row(cli: Cli) -> None:
         elif status != "open":
             force_status(cli, number, status)  # statuses that shipments and returns lead to
     ok(cli("create", *CUSTOMER, "--line", "CHAI:50", "--line", "SETUP:1", "--backorder"))  # a line waiting for stock
+    # documents: a profile with a logo (bytes), invoices split by method, a credit note
+    ok(cli("profile", "set", "--name", "Northwind Traders GmbH", "--address", "Obere Str. 57", "--city", "Berlin",
+           "--country", "DE", "--tax-id", "DE123456789", "--invoice-policy", "ordered", "--logo",
+           str(ROOT / "examples" / "logo.svg"), "--bank", "IBAN DE89 3704 0044 0532 0130 00\\nBIC COBADEFFXXX"))
+    out = tempfile.mkdtemp(prefix="ordercli-copy-")
+    [first, *_] = json.loads(ok(cli("invoice", "1", "--out", out, "--json")).stdout)
+    ok(cli("credit-note", first["number"], "--line", "CHAI:1", "--reason", "damaged: 'box' \"2\" back\\slash", "--out", out))
+    shutil.rmtree(out)
 
 
 def every_row(target: str) -> dict[str, list[tuple]]:
@@ -260,20 +270,20 @@ def test_a_target_with_another_programs_tables_is_refused_and_left_as_it_was(sou
             import sqlite3
 
             connection = sqlite3.connect(target)
-            connection.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total TEXT)")
-            connection.execute("INSERT INTO invoices (total) VALUES ('12.00')")
+            connection.execute("CREATE TABLE timesheets (id INTEGER PRIMARY KEY, hours TEXT)")
+            connection.execute("INSERT INTO timesheets (hours) VALUES ('12.00')")
             connection.commit()
             connection.close()
         else:
             import psycopg
 
             with psycopg.connect(target.replace("postgresql+psycopg://", "postgresql://", 1)) as connection:
-                connection.execute("CREATE TABLE invoices (id serial PRIMARY KEY, total text)")
+                connection.execute("CREATE TABLE timesheets (id serial PRIMARY KEY, hours text)")
         outcome = source("db", "copy", "--to", target)
         assert outcome.exit_code == 4 and outcome.stdout == "", outcome
-        assert outcome.stderr == (f"ordercli: {Database(target).display} holds tables of another program (invoices): "
+        assert outcome.stderr == (f"ordercli: {Database(target).display} holds tables of another program (timesheets): "
                                   "db copy fills only an empty database; nothing was changed\n")
-        assert table_names(target) == ["invoices"]
+        assert table_names(target) == ["timesheets"]
 
 
 def test_a_file_that_is_not_a_database_is_refused_and_left_as_it_was(source, tmp_path):

@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from ordercli import __version__
-from ordercli.cli import database, fulfillment, locations, orders, products, promos, stock
+from ordercli.cli import (database, documents, export, fulfillment, locations, orders, products, promos, stock,
+                          summary)
 from ordercli.cli.context import AppContext
 from ordercli.cli.errors import OrderCliGroup
 
@@ -73,6 +74,9 @@ def root(
 app.add_typer(orders.app)
 app.add_typer(fulfillment.top)
 app.add_typer(stock.top)
+app.add_typer(documents.top)
+app.add_typer(export.top)
+app.add_typer(summary.top)
 app.add_typer(fulfillment.app, name="shipment", help="""A shipment's stages after `ship`: pack, hand over, deliver.
 
 \b
@@ -88,6 +92,15 @@ Examples:
   ordercli carrier add DHL \\
     --tracking-url "https://www.dhl.de/track?piececode={tracking}"
   ordercli carrier list
+""")
+app.add_typer(documents.profile_app, name="profile", help="""The seller's details on every document, and how invoices are numbered.
+
+\b
+Examples:
+  ordercli profile set --name "Northwind Traders GmbH" \\
+    --address "Obere Str. 57" --postal-code 12209 --city Berlin \\
+    --country DE --tax-id DE123456789
+  ordercli profile show
 """)
 app.add_typer(products.app, name="product", help="""The catalogue: add, update, list, show, import.
 

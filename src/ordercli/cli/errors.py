@@ -18,7 +18,7 @@ from typer._click.exceptions import BadParameter, MissingParameter, NoArgsIsHelp
 from typer._click.globals import get_current_context
 from typer.core import TyperArgument, TyperGroup
 
-from ordercli.domain.errors import (InvalidData, MissingFields, NotFound, OrderCliError, ReferenceTaken, Refused,
+from ordercli.domain.errors import (DeviceUnavailable, InvalidData, MissingFields, NotFound, OrderCliError, ReferenceTaken, Refused,
                                     StoreUnavailable)
 
 EXIT_OK = 0
@@ -78,6 +78,23 @@ FLAG_FOR_FIELD = {
     "tracking": "--tracking",
     "carrier": "--carrier",
     "tracking_url": "--tracking-url",
+    "since_last": "--since-last",
+    # profile set
+    "line1": "--address",
+    "line2": "--address2",
+    "city": "--city",
+    "region": "--region",
+    "postal_code": "--postal-code",
+    "tax_id": "--tax-id",
+    "bank": "--bank",
+    "payment_terms": "--payment-terms",
+    "payment_days": "--payment-days",
+    "footer": "--footer",
+    "invoice_prefix": "--invoice-prefix",
+    "credit_prefix": "--credit-prefix",
+    "number_padding": "--padding",
+    "fallback_font": "--fallback-font",
+    "logo": "--logo",
     "restock": "--restock",
     "shipping.amount": "--shipping",
     "shipping.tax_rate": "--shipping-tax-rate",
@@ -95,7 +112,8 @@ EXIT_CODES = {
     EXIT_INVALID: "invalid data: bad email, phone, country, quantity, price, text; a wrong file or stdin",
     EXIT_UNAVAILABLE: "database busy, unreachable, read-only (a read-only file, or a PostgreSQL user who may only "
                       "read or may not upgrade the schema), or of an unknown schema version; or a PostgreSQL URL "
-                      "while the PostgreSQL driver is not installed",
+                      "while the PostgreSQL driver is not installed; or no way to print (no `lp`, or the print system does "
+                      "not answer) or a directory for the documents that cannot be written",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C, or Ctrl-C or Ctrl-D at a prompt); the transaction was rolled back",
 }
 
@@ -107,7 +125,7 @@ def exit_code_for(error: BaseException) -> int:
         return EXIT_REFUSED
     if isinstance(error, InvalidData):
         return EXIT_INVALID
-    if isinstance(error, StoreUnavailable):
+    if isinstance(error, (StoreUnavailable, DeviceUnavailable)):
         return EXIT_UNAVAILABLE
     return EXIT_UNEXPECTED
 

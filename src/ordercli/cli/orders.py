@@ -347,6 +347,9 @@ def history(
     output.emit(entries, shape=shapes.each(shapes.history_entry), table=render.HISTORY)
 
 
+TABLE_LIMIT = 100  # orders a table for people shows unless --limit says otherwise
+
+
 @app.command("list")
 @output_options(Format.JSONL, Format.CSV, Format.IDS, ids="Print only the order numbers, one a line (for `status -`).")
 def list_(
@@ -359,7 +362,7 @@ def list_(
     until: values.Until = None,
     search: Annotated[str | None, typer.Option(metavar="TEXT", help="Text in customer, email, ref, note, SKU or description; or an order number.")] = None,
     sort: Annotated[str, typer.Option(metavar="KEY", parser=values.sort_key, help="number, placed, status, total, customer or channel; '-' first for descending.")] = "-number",
-    limit: Annotated[int, typer.Option(metavar="N", min=0, max=1_000_000_000, help="At most this many orders; 0 for all.")] = 100,
+    limit: Annotated[int | None, typer.Option(metavar="N", min=0, max=1_000_000_000, show_default=False, help="At most this many orders; 0 for all. Default: 100 in a table for people, all with --json, --jsonl, --csv or --ids (a script never gets a list cut short).")] = None,
     fulfilled: Annotated[bool, typer.Option("--fulfilled", help="Only fulfilled orders: closed and partially_closed.")] = False,
 ) -> None:
     """List orders, newest first: a table for people, --json or --csv for scripts.
@@ -386,7 +389,7 @@ def list_(
         until=until,
         search=search,
         sort=sort,
-        limit=limit or None,
+        limit=(TABLE_LIMIT if output.format is Format.TABLE else None) if limit is None else (limit or None),
     )
     state = app_context(ctx)
     rows, total = list_orders(state.database(), where)

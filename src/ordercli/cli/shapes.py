@@ -434,3 +434,97 @@ def deletion(result) -> dict:
 def carrier(view) -> dict:
     """A carrier (`carrier add`, each of `carrier list`)."""
     return {"name": view.name, "tracking_url": view.tracking_url, "shipment_count": view.shipments}
+
+
+# -- documents -------------------------------------------------------------------------------------
+
+def _doc_money(minor: int, currency: str) -> dict:
+    return money_json(Money(minor, currency))
+
+
+def documents(data) -> list[dict]:
+    """Invoices and credit notes (`invoice`, `credit-note`): (issued documents, where each went)."""
+    issued, where = data
+    return [{"number": d.doc.number, "kind": d.doc.kind, "order": d.doc.order_number, "method": d.doc.method,
+             "title": d.doc.title, "issued_at": time_json(d.doc.issued_at), "new": d.new,
+             "credits": d.doc.refers_to, "total": _doc_money(d.doc.total_minor, d.doc.currency),
+             "tax": _doc_money(d.doc.tax_minor, d.doc.currency), "file": where.get(d.doc.number)}
+            for d in issued]
+
+
+def packing_slips(rows) -> list[dict]:
+    """`packing-slip`: (slip, file) pairs."""
+    return [{"shipment_number": s.shipment_number, "order": s.order_number, "method": s.method,
+             "units": sum(line.quantity for line in s.lines), "file": f or None} for s, f in rows]
+
+
+def label(data) -> dict:
+    """`label`: (label, file)."""
+    doc, file = data
+    return {"shipment_number": doc.shipment_number, "order": doc.order_number, "parcels": doc.parcels,
+            "barcode": doc.barcode, "size": doc.size, "file": file}
+
+
+def pick_list(doc) -> dict:
+    """`pick-list`: per location, per SKU, the orders."""
+    return {"created_at": time_json(doc.created_at), "orders": list(doc.orders),
+            "by_location": [{"location": g.location, "items": [
+                {"sku": i.sku, "description": i.description, "quantity": i.quantity,
+                 "orders": [{"order": p.order_number, "quantity": p.quantity} for p in i.orders]}
+                for i in g.items]} for g in doc.groups]}
+
+
+def profile(view) -> dict:
+    """`profile set`, `profile show`: the address is null until it is set."""
+    p = view.profile
+    address = None
+    if p.line1 and p.city and p.country:
+        address = {"name": p.name, "line1": p.line1, "line2": p.line2, "city": p.city, "region": p.region,
+                   "postal_code": p.postal_code, "country": p.country}
+    return {"name": p.name, "address": address,
+            "tax_id": p.tax_id, "email": p.email, "phone": p.phone, "bank": p.bank, "logo_sha256": p.logo_sha256,
+            "invoice_prefix": p.invoice_prefix, "credit_prefix": p.credit_prefix, "yearly_reset": p.yearly_reset,
+            "padding": p.number_padding, "next_invoice_number": view.next_invoice,
+            "next_credit_note_number": view.next_credit_note,
+            "locale": p.locale, "payment_terms": p.payment_terms, "payment_days": p.payment_days,
+            "footer": p.footer, "invoice_policy": p.invoice_policy, "fallback_font": p.fallback_font,
+            "label_size": p.label_size, "updated_at": time_json(p.updated_at), "updated_by": p.updated_by}
+
+
+# -- summary ---------------------------------------------------------------------------------------
+
+def _hours_text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def summary_figures(figures) -> dict:
+    """One group in one currency (or, `group` null, all of one currency)."""
+    from ordercli.cli.shapes import money_json
+
+    hand_overs = figures.hand_overs
+    return {
+        "group": figures.group,
+        "currency": figures.currency,
+        "orders": figures.orders,
+        "in_revenue": figures.in_revenue,
+        "not_in_revenue": dict(figures.not_in_revenue),
+        "revenue": {"net": money_json(figures.net), "tax": money_json(figures.tax),
+                    "gross": money_json(figures.gross)},
+        "fulfillment": None if hand_overs is None else {
+            "handed_over": hand_overs.handed_over,
+            "on_time": hand_overs.on_time,
+            "average_hours_to_hand_over": _hours_text(hand_overs.average_hours),
+        },
+    }
+
+
+def summary(found) -> dict:
+    """`summary --json`: what was asked, every group per currency, and the totals per currency."""
+    return {
+        "by": found.by,
+        "since": time_json(found.since),
+        "until": time_json(found.until),
+        "on_time_seconds": int(found.on_time.total_seconds()),
+        "groups": [summary_figures(f) for f in found.groups],
+        "overall": [summary_figures(f) for f in found.totals],
+    }

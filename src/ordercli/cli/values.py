@@ -35,6 +35,8 @@ Method = _choices("Method", VERIFICATION_METHODS)
 Delivery = _choices("Delivery", DELIVERY_METHODS["physical"])
 ProductKind = _choices("ProductKind", PRODUCT_KINDS)
 LocationKind = _choices("LocationKind", LOCATION_KINDS)
+LabelSize = _choices("LabelSize", ("4x6", "a6"))
+InvoicePolicy = _choices("InvoicePolicy", ("fulfilled", "ordered"))
 
 
 def one_of(choices) -> str:
@@ -59,6 +61,18 @@ def _order_number(text: str) -> int:
     from ordercli.domain.validation import parse_order_number
 
     return parse_order_number(text)
+
+
+def read_order_number_arg(text: str) -> int:
+    """An order or shipment number given as an argument or option (typer's `parser`)."""
+    return _read(_order_number)(text)
+
+
+def read_credit_want(text: str):
+    """`credit-note --line SKU:QTY`: what to credit, read with the command line (exit 2)."""
+    from ordercli.domain.invoicing import parse_credit_want
+
+    return _read(parse_credit_want)(text)
 
 
 def _duration(text: str) -> str:
@@ -99,6 +113,7 @@ Orders = Annotated[list[str] | None, typer.Argument(
     metavar="ORDER", show_default=False, help="Order numbers; '-' reads them from stdin, one a line.")]
 DURATION_HELP = "1h30m, 90m, 2h, 3d, 1w, 2 days"
 read_duration = _read(_duration)
+read_since = _read(_since)
 WHEN_HELP = "2026-11-01, 2026-11-01T08:00+01:00, today, yesterday, or a duration ago: 7d, 1h30m (UTC)"
 Since = Annotated[datetime | None, typer.Option(metavar="WHEN", parser=_read(_since), show_default=False,
                                                 help=f"Placed at or after: {WHEN_HELP}.")]

@@ -179,3 +179,65 @@ def temp_table_as(connection, name: str, select: str, *, index: str | None = Non
         execute(connection, f"CREATE INDEX {name}_index ON {name} ({index})")
     yield name
     execute(connection, f"DROP TABLE {name}")
+
+
+# -- text for CSV, made by the database (export streams rows without touching each value) ------
+
+def csv_time(connection, column: str) -> str:
+    """SQL for a stored UTC time as ISO 8601 to the second: 2026-11-29T10:15:00Z."""
+    if dialect_of(connection) == "sqlite":  # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC
+        return f"(substr({column}, 1, 10) || 'T' || substr({column}, 12, 8) || 'Z')"
+    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+
+def matches(connection, expression: str, pattern: str) -> str:
+    """SQL: `expression` matches the pattern bound as `:{pattern}_glob` (SQLite's GLOB) or
+    `:{pattern}_regex` (PostgreSQL's regular expressions): the caller binds both."""
+    if dialect_of(connection) == "sqlite":
+        return f"({expression} GLOB :{pattern}_glob)"
+    return f"({expression} ~ :{pattern}_regex)"
+
+
+def settle_changes(connection) -> None:
+    """Wait until every transaction that is adding to the order history has committed, and
+    keep new ones out until this transaction ends (PostgreSQL; SQLite's writers take turns
+    anyway). Then the highest history id read here has no uncommitted id below it: an
+    incremental export that reads up to it loses no change that commits later."""
+    if dialect_of(connection) != "sqlite":
+        execute(connection, "LOCK TABLE order_history IN SHARE MODE")
+
+
+# -- time arithmetic in SQL ------------------------------------------------------------------------
+
+# The periods `period_start` knows: a day, an ISO week (Monday to Sunday), a calendar month; UTC.
+PERIODS = ("day", "week", "month")
+
+
+def period_start(connection, column: str, by: str) -> str:
+    """SQL for the first day of the day, ISO week (from Monday) or month in which the time in
+    `column` falls, in UTC, as text 'YYYY-MM-DD' on both backends (so it sorts and compares
+    alike). SQLite keeps times as UTC text; PostgreSQL truncates the UTC wall time, whatever
+    the session's time zone."""
+    if by not in PERIODS:
+        raise ValueError(f"no period {by!r}: one of {', '.join(PERIODS)}")
+    if dialect_of(connection) == "sqlite":
+        whole = _whole_seconds(column)
+        return {"day": f"date({whole})",
+                "week": f"date({whole}, 'weekday 0', '-6 days')",  # the Sunday it ends on, less six days
+                "month": f"strftime('%Y-%m-01', {whole})"}[by]
+    return f"to_char(date_trunc('{by}', {column} AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+
+
+def epoch_seconds(connection, column: str) -> str:
+    """SQL for the whole seconds from 1970-01-01 UTC to the time in `column` (its fraction of a
+    second dropped), an integer on both backends: differences of two of them are the same
+    whole numbers on SQLite and PostgreSQL, where fractions of days in floating point are not."""
+    if dialect_of(connection) == "sqlite":
+        return f"CAST(strftime('%s', {_whole_seconds(column)}) AS INTEGER)"
+    return f"CAST(floor(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
+
+
+def _whole_seconds(column: str) -> str:
+    """A stored SQLite time ('YYYY-MM-DD HH:MM:SS.ffffff', UTC) without its fraction: SQLite's
+    date functions round to milliseconds, and 23:59:59.9996 would count as the next midnight."""
+    return f"substr({column}, 1, 19)"

@@ -75,7 +75,7 @@ def dialect_of(connection) -> str:
 # ending in `_at`, or `valid_from`/`valid_until` reads as an aware UTC datetime (SQLite keeps
 # text); a flag column reads as a bool (SQLite keeps 0 and 1).
 _TIME_COLUMNS = frozenset({"at", "valid_from", "valid_until"})
-_FLAG_COLUMNS = frozenset({"active", "is_default", "backordered", "verified"})
+_FLAG_COLUMNS = frozenset({"active", "is_default", "backordered", "verified", "yearly_reset"})
 
 
 def _converter(name: str):
@@ -298,6 +298,28 @@ def stream(connection, sql: str, params: dict | None = None, *, batch: int = 100
 _STREAMS = itertools.count()  # names of server-side cursors, unique in a process
 
 
+def stream_tuples(connection, sql: str, params: dict | None = None, *, batch: int = 5000):
+    """The rows of a large query as the driver's plain tuples, `batch` at a time, for rows that
+    go out as they are (an export whose cells the query made): nothing is converted per value."""
+    raw = driver(connection)
+    if isinstance(raw, sqlite3.Connection):
+        statement, values = _prepare(sql, params, True)
+        cursor = raw.cursor()
+        cursor.row_factory = None
+        cursor.execute(statement, values)
+    else:
+        statement, values = _prepare(sql, params, False)
+        if _PIPELINED:
+            _send(raw)
+        cursor = raw.cursor(name=f"ordercli_stream_{next(_STREAMS)}")
+        cursor.execute(_pyformat(statement), values)
+    try:
+        while chunk := cursor.fetchmany(batch):
+            yield from chunk
+    finally:
+        cursor.close()
+
+
 def driver(connection):
     """The DB-API connection under either kind of connection."""
     connection = _unwrap(connection)
@@ -348,6 +370,8 @@ UNIQUE_COLUMNS = {
     "uq_locations_one_default": "locations.is_default",
     "uq_promo_codes_code": "promo_codes.code",
     "uq_carriers_name": "carriers.name",
+    "uq_invoices_number": "invoices.number",
+    "uq_invoices_kind_year_seq": "invoices.kind, invoices.year, invoices.seq",
     "uq_orders_channel_ref": "orders.channel, orders.channel_ref",
     "uq_order_lines_order_line_no": "order_lines.order_id, order_lines.line_no",
 }

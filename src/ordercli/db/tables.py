@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Column, Index, Integer, UniqueConstraint, text
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, Index, Integer, LargeBinary, String,
+                        UniqueConstraint, text)
 from sqlmodel import Field, SQLModel
 
 from ordercli.db.types import UTCDateTime
@@ -339,3 +340,148 @@ class ShipmentLine(SQLModel, table=True):
     order_line_id: int = Field(foreign_key="order_lines.id", index=True)
     location_id: int | None = Field(default=None, foreign_key="locations.id")
     quantity: int
+
+
+# Documents: the seller's profile, the numbering series, and issued invoices and credit notes.
+DOCUMENT_KINDS = ("invoice", "credit_note")
+INVOICE_POLICIES = ("fulfilled", "ordered")
+LABEL_SIZES = ("4x6", "a6")
+
+
+class CompanyProfile(SQLModel, table=True):
+    """The seller's details every document carries, and how invoices are numbered and made.
+    One row (id 1); an issued invoice keeps its own copy of what it showed."""
+
+    __tablename__ = "company_profile"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single"),
+        CheckConstraint("number_padding BETWEEN 1 AND 12", name="padding"),
+        CheckConstraint("payment_days IS NULL OR payment_days BETWEEN 0 AND 3650", name="payment_days"),
+        CheckConstraint(one_of("invoice_policy", INVOICE_POLICIES), name="invoice_policy"),
+        CheckConstraint(one_of("label_size", LABEL_SIZES), name="label_size"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str | None = None
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = Field(default=None, max_length=2)
+    tax_id: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    bank: str | None = None
+    logo_sha256: str | None = Field(default=None, foreign_key="document_logos.sha256")
+    invoice_prefix: str = Field(sa_column=Column(String, nullable=False, server_default="INV-"))
+    credit_prefix: str = Field(sa_column=Column(String, nullable=False, server_default="CN-"))
+    yearly_reset: bool = Field(sa_column=Column(Boolean, nullable=False, server_default=text("true")))
+    number_padding: int = Field(sa_column=Column(Integer, nullable=False, server_default=text("6")))
+    locale: str = Field(sa_column=Column(String, nullable=False, server_default="en_US"))
+    payment_terms: str | None = None
+    payment_days: int | None = None
+    footer: str | None = None
+    invoice_policy: str = Field(sa_column=Column(String, nullable=False, server_default="fulfilled"))
+    fallback_font: str | None = None  # a TTF/OTF file on this host for scripts Noto Sans lacks
+    label_size: str = Field(sa_column=Column(String, nullable=False, server_default="4x6"))
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_by: str | None = None
+
+
+class DocumentLogo(SQLModel, table=True):
+    """A logo as it was set, by its SHA-256: invoices name the logo they showed. Append-only."""
+
+    __tablename__ = "document_logos"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    kind: str  # png, jpeg or svg
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class DocumentSeries(SQLModel, table=True):
+    """The last number taken in a series (a kind, in a year; year 0 when numbers never reset).
+    Taking the next one updates this row in the transaction that stores the document, so
+    numbers are gapless: a failed or killed issue takes no number."""
+
+    __tablename__ = "document_series"
+    __table_args__ = (CheckConstraint(one_of("kind", DOCUMENT_KINDS), name="kind"),)
+
+    kind: str = Field(primary_key=True)
+    year: int = Field(primary_key=True)
+    last_number: int
+
+
+class Invoice(SQLModel, table=True):
+    """An issued invoice or credit note, with everything it shows: the database refuses
+    UPDATE and DELETE on it (triggers made by migration 0005)."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", DOCUMENT_KINDS), name="kind"),
+        CheckConstraint(one_of("policy", INVOICE_POLICIES), name="policy"),
+        UniqueConstraint("kind", "year", "seq", name="uq_invoices_kind_year_seq"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    number: str = Field(unique=True)
+    year: int
+    seq: int
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    method: str
+    title: str
+    policy: str
+    currency: str = Field(max_length=3)
+    locale: str
+    issued_at: datetime = Field(sa_type=UTCDateTime)
+    issued_by: str
+    seller: str  # JSON: the seller block as printed (the logo by its sha256)
+    billing: str  # JSON: the buyer's billing name and address as printed
+    ship_to: str  # JSON: the shipping name and address as printed
+    shipping_minor: int = Field(sa_column=money())
+    shipping_tax_rate_bp: int
+    shipping_tax_minor: int = Field(sa_column=money())
+    subtotal_minor: int = Field(sa_column=money())
+    discount_minor: int = Field(sa_column=money())
+    tax_minor: int = Field(sa_column=money())
+    total_minor: int = Field(sa_column=money())
+    promo_code: str | None = None
+    payment_terms: str | None = None
+    footer: str | None = None
+    due_date: str | None = None  # ISO date
+    credits_invoice_id: int | None = Field(default=None, foreign_key="invoices.id", index=True)
+    reason: str | None = None
+
+
+class InvoiceLine(SQLModel, table=True):
+    """A line of an issued invoice or credit note (a credit note's quantities and amounts are
+    negative, and name the invoice line they credit). Immutable like its invoice."""
+
+    __tablename__ = "invoice_lines"
+
+    id: int | None = Field(default=None, primary_key=True)
+    invoice_id: int = Field(foreign_key="invoices.id", index=True)
+    position: int
+    order_line_id: int | None = Field(default=None, foreign_key="order_lines.id", index=True)
+    credited_line_id: int | None = Field(default=None, foreign_key="invoice_lines.id")
+    sku: str
+    description: str
+    quantity: int
+    unit_price_minor: int = Field(sa_column=money())
+    discount_minor: int = Field(sa_column=money())
+    tax_rate_bp: int
+    net_minor: int = Field(sa_column=money())
+    tax_minor: int = Field(sa_column=money())
+
+
+class ExportCursor(SQLModel, table=True):
+    """How far an incremental export (`export --since-last NAME`) went: the order history id
+    of the last change it exported. Moved only after the export's file is in place."""
+
+    __tablename__ = "export_cursors"
+
+    name: str = Field(primary_key=True, max_length=64)
+    position: int = Field(sa_column=Column(BigInteger, nullable=False))
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    updated_by: str

@@ -43,7 +43,7 @@ _CURSORS = itertools.count()  # names of server-side cursors, unique in a proces
 @dataclass(frozen=True)
 class TableSpec:
     """What a copy needs to know of a table: its columns and what kind of value each holds
-    ("time", "flag", "integer", "number" or "text"), its primary key (and which key columns are text), and
+    ("time", "flag", "integer", "number", "bytes" or "text"), its primary key (and which key columns are text), and
     the column a number series fills (None: none)."""
 
     name: str
@@ -68,6 +68,8 @@ def _kind(column) -> str:
         return "integer"
     if python_type is float or python_type.__name__ == "Decimal":
         return "number"
+    if python_type is bytes:
+        return "bytes"
     return "text"
 
 
@@ -395,7 +397,12 @@ def _canonical_number(value):
     return format(value.normalize(), "f")
 
 
-_CANONICAL = {"time": _canonical_time, "flag": int, "number": _canonical_number}
+def _canonical_bytes(value) -> str:
+    """Binary data (a logo) as hex: JSON has no bytes; a driver may hand back a memoryview."""
+    return bytes(value).hex()
+
+
+_CANONICAL = {"time": _canonical_time, "flag": int, "number": _canonical_number, "bytes": _canonical_bytes}
 
 
 @dataclass(frozen=True)

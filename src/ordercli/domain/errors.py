@@ -85,6 +85,11 @@ class StoreUnavailable(OrderCliError):
     """The database cannot be reached, is locked for too long, or has a schema we do not know."""
 
 
+class DeviceUnavailable(OrderCliError):
+    """Something outside the database that a command needs cannot be used: no `lp` to print
+    with, a print system that does not answer, a directory that cannot be written."""
+
+
 class PermissionDenied(StoreUnavailable):
     """The database user may not do this: a reader's write, or a schema change by a user who
     may not make it. Like a read-only file, the database is there but not writable for us."""

@@ -6,13 +6,13 @@ import csv as _csv
 from collections.abc import Iterable, Sequence
 from typing import TextIO
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 GUARD = "'"
 
 
 def _looks_like_formula(text: str) -> bool:
     """Starts like a formula, possibly behind apostrophes (so guarded text stays exact)."""
-    return text.lstrip(GUARD).startswith(_FORMULA_START)
+    return text.lstrip(GUARD).startswith(FORMULA_START)
 
 
 def safe_cell(value: object) -> object:

@@ -771,6 +771,16 @@ def delete_shipment(db, shipment_id: int, stamp: Stamp, *, reason: str | None = 
         if status not in HOLDS_STOCK and status != Status.CLOSED:
             raise Refused(f"order {row.order_id} is {status}: its shipments can no longer be deleted")
         takes = _takes_of(connection, shipment_id)
+        if left:
+            from ordercli.services.invoicing import invoiced_beyond
+
+            removed: dict[int, int] = defaultdict(int)
+            for take in takes:
+                removed[take.line_id] += take.quantity
+            invoices = invoiced_beyond(connection, row.order_id, removed)
+            if invoices:
+                raise Refused(f"shipment {shipment_id} is invoiced ({', '.join(invoices)}): issue a credit note first "
+                              f"(ordercli credit-note {invoices[0]} --line SKU:QTY), then delete the shipment")
         lines = _LinesById(connection)
         shipments.mark_deleted(connection, [shipment_id], stamp.at, stamp.actor, reason or "")
         history.append(connection, stamp, [(row.order_id, "shipment_deleted", None, None,

@@ -36,7 +36,7 @@ import sys, time
 from fpdf import FPDF
 from ordercli.documents import fonts
 pdf = FPDF()
-pdf.add_font("Noto", "", str(fonts.regular_path()))
+pdf.add_font("Noto", "", str(fonts.variable_path()))  # the font as the package ships it
 pdf.add_font("Noto", "B", str(fonts.bold_path()))
 pdf.add_page()
 pdf.set_font("Noto", "B", 16)

@@ -138,9 +138,8 @@ MORE = {
     "credit-note, unknown invoice": (["credit-note", "INV-2026-000042", "--out", "-"], 3,
                                      "no invoice 'INV-2026-000042'"),
     "label, unknown shipment": (["label", "17", "--out", "-"], 3, "shipment 17 does not exist"),
-    "profile set, a logo that is no image": (["profile", "set", "--logo", "/dev/null"], 5,
-                                             "--logo '/dev/null': the logo is not a PNG, JPEG or SVG image: "
-                                             "it is empty"),
+    "profile set, a logo that is no file": (["profile", "set", "--logo", "/dev/null"], 5,
+                                            "--logo '/dev/null' is not a regular file"),
     "profile set, nothing to set": (["profile", "set"], 2,
                                     "give at least one option to set (see ordercli profile set --help)"),
     "profile set, a prefix with a space": (["profile", "set", "--invoice-prefix", "INV X"], 5,

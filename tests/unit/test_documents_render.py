@@ -440,14 +440,15 @@ def test_pdfs_joined_keep_every_page_in_order():
 # -- the bold -----------------------------------------------------------------------------------
 
 
-def test_the_bold_is_made_once_and_then_read_from_the_cache(_document_cache, monkeypatch):
+def test_the_static_fonts_are_made_once_and_then_read_from_the_cache(_document_cache, monkeypatch):
     path = warm_fonts()
     assert path.parent == _document_cache / "fonts"
     assert path.read_bytes()[:4] == b"\x00\x01\x00\x00"
+    assert fonts.regular_path().parent == path.parent and fonts.regular_path().read_bytes()[:4] == b"\x00\x01\x00\x00"
 
-    def instancing_again():
-        raise AssertionError("the cached bold was made again")
+    def instancing_again(axes):
+        raise AssertionError("a cached static font was made again")
 
-    monkeypatch.setattr(fonts, "instance_bold", instancing_again)
+    monkeypatch.setattr(fonts, "instance_static", instancing_again)
     assert warm_fonts() == path
     render_invoice(invoice())

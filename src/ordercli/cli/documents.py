@@ -9,6 +9,8 @@ so a failure leaves no half-written file.
 
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -17,8 +19,9 @@ import typer
 from ordercli.cli import shapes, values
 from ordercli.cli.context import app_context
 from ordercli.cli.fulfillment import _read_shipment as read_shipment
-from ordercli.cli.errors import EXIT_USAGE, fail
+from ordercli.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE, fail
 from ordercli.cli.output import Format, Output, Table, key, money_text, number, output_options, text
+from ordercli.domain.errors import OrderCliError
 from ordercli.domain.invoicing import CreditWant
 from ordercli.domain.statuses import Status
 
@@ -51,18 +54,24 @@ def _destination(out: str | None, count_hint: int, *, print_it: bool = False, pr
 
 def _deliver(state, dest, named: list[tuple[str, bytes]], combined, *, print_it: bool, printer: str | None,
              title: str) -> dict[str, str]:
-    """Write the documents (one per file, or `combined()` as one) and print them if asked.
-    Returns where each name went: its path, or "-" for stdout."""
+    """Write the documents (one per file, or `combined()` as one), then print them if asked
+    (a printer that fails leaves the files written). Returns where each name went: its path,
+    or "-" for stdout."""
     from ordercli.io.documents_out import write_all
 
     where: dict[str, str] = {}
+    if dest is not None:
+        where = _write(dest, named, combined, write_all)
     if print_it:
         from ordercli.io.printing import print_pdf
 
         job = print_pdf(combined() if len(named) > 1 else named[0][1], printer=printer, title=title)
         state.say(f"sent to the printer{' ' + printer if printer else ''}: job {job}")
-    if dest is None:
-        return where
+    return where
+
+
+def _write(dest, named, combined, write_all) -> dict[str, str]:
+    where: dict[str, str] = {}
     if dest.single_file or dest.to_stdout:
         data = named[0][1] if len(named) == 1 else combined()
         paths = write_all(dest, [(f"{named[0][0] if len(named) == 1 else 'documents'}.pdf", data)])
@@ -149,10 +158,16 @@ class _Progress:
         self._bar.update(self._task, advance=count)
 
 
-def _render_many(docs, fallback: Path | None, *, show_progress: bool) -> list[bytes]:
-    """One PDF per invoice; in chunks, so a terminal sees a bar move on a long run."""
-    from ordercli.documents.render import render_invoices
+def _render_many(docs, fallback: Path | None, *, bulk: bool, show_progress: bool) -> list[bytes]:
+    """One PDF per invoice. Invoices named by order or number are rendered each alone, so an
+    invoice rendered again is the same file byte for byte. A bulk run (--status) lays them out
+    as the pages of one document and splits it (the font is parsed and subset once, not per
+    invoice): its files carry the run's font subset, so their bytes differ from an invoice
+    rendered alone, though every page is the same; in chunks, so a terminal sees a bar move."""
+    from ordercli.documents.render import render_invoice, render_invoices
 
+    if not bulk:
+        return [render_invoice(doc, fallback_font=fallback) for doc in docs]
     if not show_progress or len(docs) < 20:
         return render_invoices(docs, fallback_font=fallback)
     out: list[bytes] = []
@@ -228,17 +243,36 @@ def invoice(
         state.say(f"skipped: {why}")
     docs = [d.doc for d in run.documents]
     fallback = _fallback(get_profile(db))
-    rendered = _render_many(docs, fallback, show_progress=bulk and _stderr_is_terminal())
     from ordercli.documents.render import render_invoices_combined
 
-    where = _deliver(state, dest, [(d.number, pdf) for d, pdf in zip(docs, rendered)],
-                     lambda: render_invoices_combined(docs, fallback_font=fallback), print_it=print_it,
-                     printer=printer, title=_job_title([d.number for d in docs]))
+    with _after_issuing([d.number for d in run.documents if d.new]):
+        rendered = _render_many(docs, fallback, bulk=bulk, show_progress=bulk and _stderr_is_terminal())
+        where = _deliver(state, dest, [(d.number, pdf) for d, pdf in zip(docs, rendered)],
+                         lambda: render_invoices_combined(docs, fallback_font=fallback), print_it=print_it,
+                         printer=printer, title=_job_title([d.number for d in docs]))
     data = (run.documents, where)
     if not _pdf_on_stdout(dest):
         output.emit(data, shape=shapes.documents, table=DOCUMENTS)
     existing = len(run.documents) - run.issued
     state.say(f"issued {run.issued} invoice(s)" + (f"; {existing} rendered again" if existing else ""))
+
+
+@contextmanager
+def _after_issuing(issued: list[str]):
+    """What fails after the documents were issued (and committed) says so, and how to get
+    them: they are not issued again, `invoice --number` renders them."""
+    if not issued:
+        yield
+        return
+    listed = " ".join(issued[:3]) + (f" and {len(issued) - 3} more" if len(issued) > 3 else "")
+    again = f"render them with: ordercli invoice --number {issued[0]}" + (" ..." if len(issued) > 1 else "")
+    try:
+        yield
+    except OrderCliError as error:
+        raise type(error)(f"{error}; {listed} issued all the same: {again}") from None
+    except KeyboardInterrupt:
+        print(f"ordercli: interrupted; {listed} issued, not written: {again}", file=sys.stderr)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def _job_title(numbers: list[str]) -> str:
@@ -296,11 +330,12 @@ def credit_note(
     _stdout_free(dest, output)
     issued = issue_credit_note(db, invoice_number.strip(), wants, state.stamp("credit-note"), with_shipping=shipping,
                                reason=reason, check=_check_printable)
-    from ordercli.documents.render import render_invoices
+    from ordercli.documents.render import render_invoice
 
-    [pdf] = render_invoices([issued.doc], fallback_font=_fallback(get_profile(db)))  # as `invoice --number` renders it
-    where = _deliver(state, dest, [(issued.number, pdf)], lambda: pdf, print_it=print_it, printer=printer,
-                     title=f"credit note {issued.number}")
+    with _after_issuing([issued.number]):
+        pdf = render_invoice(issued.doc, fallback_font=_fallback(get_profile(db)))  # as `invoice --number` does
+        where = _deliver(state, dest, [(issued.number, pdf)], lambda: pdf, print_it=print_it, printer=printer,
+                         title=f"credit note {issued.number}")
     data = ([issued], where)
     if not _pdf_on_stdout(dest):
         output.emit(data, shape=shapes.documents, table=DOCUMENTS)

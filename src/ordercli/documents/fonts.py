@@ -1,10 +1,12 @@
 """The fonts every document is printed with: Noto Sans (Latin, Greek, Cyrillic) from the
 `fontpkg-noto-sans` package, plus an optional fallback font the seller chooses.
 
-The package ships Noto Sans only as a variable font. The regular weight is its default
-instance and loads as it is; a bold has to be made by fontTools' instancer, which takes
-seconds. That is done once and kept as a static TTF in the user cache directory, keyed by
-the versions that shape it, so no document and no process pays for it again.
+The package ships Noto Sans only as a variable font. fontTools' instancer makes a static
+regular and a static bold from it, once (under a second each), kept as TTF files in the user
+cache directory, keyed by the versions that shape them, so no document and no process pays
+for it again. A static font is also what makes documents cheap: fpdf2 parses and subsets the
+font of every document, and the variable font's variation tables made that about 70% slower
+and each PDF twice as large.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ _PACKAGE = "fontpkg_noto_sans"
 _DISTRIBUTION = "fontpkg-noto-sans"
 _VARIABLE_FILE = "NotoSans[wdth,wght].ttf"
 BOLD_AXES = {"wght": 700.0, "wdth": 100.0}
-# Bumped when the way the static bold is made changes, so an older cached file is not reused.
+REGULAR_AXES = {"wght": 400.0, "wdth": 100.0}
+_WEIGHTS = {"Regular": REGULAR_AXES, "Bold": BOLD_AXES}
+# Bumped when the way the static fonts are made changes, so an older cached file is not reused.
 _RECIPE = 1
 # fpdf2 drops these tables when it embeds a font (it does no text shaping unless asked to),
 # so keeping them in the bold changes nothing on paper. Instancing them is most of the
@@ -36,8 +40,8 @@ _LAYOUT_CHARACTERS = frozenset("\n\r\t")
 _SHOWN_MISSING = 12
 
 
-def regular_path() -> Path:
-    """The variable Noto Sans file shipped by the font package (its default instance is the regular)."""
+def variable_path() -> Path:
+    """The variable Noto Sans file shipped by the font package."""
     try:
         path = Path(str(resources.files(_PACKAGE).joinpath("files", _VARIABLE_FILE)))
     except ModuleNotFoundError:
@@ -58,24 +62,29 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("ordercli"))
 
 
-def bold_file_name() -> str:
-    """The cached bold's file name: it changes with everything that shapes the file."""
+def static_file_name(weight: str = "Bold") -> str:
+    """A cached static font's file name: it changes with everything that shapes the file."""
     import fontTools
 
-    return (f"NotoSans-Bold-{metadata.version(_DISTRIBUTION)}-fonttools-{fontTools.version}"
+    return (f"NotoSans-{weight}-{metadata.version(_DISTRIBUTION)}-fonttools-{fontTools.version}"
             f"-r{_RECIPE}.ttf")
 
 
-def bold_path() -> Path:
-    """The static Noto Sans Bold, made once and cached; later calls only look it up."""
-    name = bold_file_name()
+def bold_file_name() -> str:
+    return static_file_name("Bold")
+
+
+def static_path(weight: str) -> Path:
+    """The static Noto Sans of a weight ("Regular", "Bold"), made once and cached; later calls
+    only look it up."""
+    name = static_file_name(weight)
     cached = cache_dir() / "fonts" / name
     if _is_font_file(cached):
         return cached
     spare = _spare_dir(create=False)
     if spare is not None and _is_font_file(spare / name):
         return spare / name
-    font = instance_bold()
+    font = instance_static(_WEIGHTS[weight])
     try:
         return _save_atomically(font, cached.parent, name)
     except OSError:
@@ -86,8 +95,19 @@ def bold_path() -> Path:
         return _save_atomically(font, Path(tempfile.mkdtemp(prefix="ordercli-fonts-")), name)
 
 
+def regular_path() -> Path:
+    """The static Noto Sans Regular (made once, cached)."""
+    return static_path("Regular")
+
+
+def bold_path() -> Path:
+    """The static Noto Sans Bold (made once, cached)."""
+    return static_path("Bold")
+
+
 def warm_fonts() -> Path:
-    """Make sure the static bold is cached (the one slow step of a first document); returns its path."""
+    """Make sure the static fonts are cached (the one slow step of a first document); returns the bold's path."""
+    regular_path()
     return bold_path()
 
 
@@ -168,24 +188,29 @@ def _coverage(bold: Path, fallback: Path | None) -> Coverage:
     return Coverage(tuple(names), frozenset(codepoints))
 
 
-def instance_bold():
-    """Noto Sans Bold as a static font (a fontTools TTFont), made from the variable font."""
+def instance_static(axes: dict[str, float]):
+    """A static Noto Sans (a fontTools TTFont) at `axes`, made from the variable font."""
     from fontTools import ttLib
     from fontTools.varLib import instancer
 
-    font = ttLib.TTFont(regular_path())
+    font = ttLib.TTFont(variable_path())
     for tag in _LAYOUT_TABLES:
         if tag in font:
             del font[tag]
-    instancer.instantiateVariableFont(font, BOLD_AXES, inplace=True, static=True, updateFontNames=True)
+    instancer.instantiateVariableFont(font, axes, inplace=True, static=True, updateFontNames=True)
     return font
+
+
+def instance_bold():
+    """Noto Sans Bold as a static font (a fontTools TTFont), made from the variable font."""
+    return instance_static(BOLD_AXES)
 
 
 def _save_atomically(font, folder: Path, name: str) -> Path:
     """Write to a temporary file in the same folder and rename it into place, so a reader
     never sees half a font and two processes making it at once both end with a whole file."""
     folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".bold-", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".font-", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
             font.save(stream)

@@ -534,14 +534,21 @@ def _parse_svg(data: bytes, pdf: FPDF):
 
 
 def _svg_size(svg) -> tuple[float, float]:
-    """The SVG's own proportions: its viewBox, else absolute width and height."""
-    if svg.viewbox:
-        return float(svg.viewbox[2]), float(svg.viewbox[3])
+    """The SVG's own proportions: its viewBox, else absolute width and height (finite and
+    positive: NaN or infinity would write numbers no PDF reader accepts)."""
+    import math
+
     from fpdf.svg import Percent
 
-    if svg.width and svg.height and not isinstance(svg.width, Percent) and not isinstance(svg.height, Percent):
-        return float(svg.width), float(svg.height)
-    raise InvalidData("the SVG logo has neither a viewBox nor a width and height")
+    if svg.viewbox:
+        size = float(svg.viewbox[2]), float(svg.viewbox[3])
+    elif svg.width and svg.height and not isinstance(svg.width, Percent) and not isinstance(svg.height, Percent):
+        size = float(svg.width), float(svg.height)
+    else:
+        raise InvalidData("the SVG logo has neither a viewBox nor a width and height")
+    if not all(math.isfinite(v) and 0 < v < 1e6 for v in size):
+        raise InvalidData("the SVG logo's size is not a finite positive number")
+    return size
 
 
 def _draw_svg(pdf: FPDF, svg, x: float, y: float, w: float, h: float) -> None:

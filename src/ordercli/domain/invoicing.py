@@ -202,10 +202,10 @@ def parse_credit_want(text: str) -> CreditWant:
     if not sep or not sku_text.strip():
         raise InvalidData(f"{shown(text)} is not SKU:QTY (e.g. ABC-1:2)")
     sku = normalize_sku(sku_text)
-    try:
-        quantity = int(qty_text.strip())
-    except ValueError:
-        raise InvalidData(f"{shown(text)}: the quantity {shown(qty_text)} is not a whole number") from None
+    digits = qty_text.strip()
+    if not (digits.isascii() and digits.isdigit()):
+        raise InvalidData(f"{shown(text)}: the quantity {shown(qty_text)} is not a whole number")
+    quantity = int(digits)
     if not 0 < quantity <= MAX_QUANTITY:
         raise InvalidData(f"{shown(text)}: the quantity must be between 1 and {MAX_QUANTITY:,}")
     return CreditWant(sku, quantity)
@@ -216,6 +216,11 @@ def plan_credit(number: str, lines: list[InvoicedLine], wants: list[CreditWant] 
     """The credit note for an invoice: everything not yet credited (`wants` None), or the
     units asked for. Raises Refused when the invoice has less left to credit than asked."""
     asked: dict[int, int] = {}
+    if wants is not None:  # the same SKU twice is one want of both quantities
+        merged: dict[str, int] = {}
+        for want in wants:
+            merged[want.sku] = merged.get(want.sku, 0) + want.quantity
+        wants = [CreditWant(sku, quantity) for sku, quantity in merged.items()]
     if wants is None:
         asked = {line.id: line.creditable for line in lines if line.creditable > 0}
         with_shipping = True

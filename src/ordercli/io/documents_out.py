@@ -291,12 +291,13 @@ def replacing(dest: Destination) -> Iterator[BinaryIO]:
 
 
 def _existing_mode(final: Path, default: int) -> int:
-    """A replaced file keeps its permissions; a new one gets what open() would give it."""
+    """A replaced file keeps its permissions (never set-user-id, set-group-id or sticky); a new
+    one, or a link put aside, gets what open() would give it."""
     try:
-        info = os.stat(final)
+        info = os.lstat(final)
     except OSError:
         return default
-    return stat.S_IMODE(info.st_mode) if stat.S_ISREG(info.st_mode) else default
+    return stat.S_IMODE(info.st_mode) & 0o777 if stat.S_ISREG(info.st_mode) else default
 
 
 def _umask() -> int:

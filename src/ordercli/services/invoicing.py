@@ -165,7 +165,7 @@ def invoice_orders(db, numbers: list[int], stamp: Stamp, *, bulk: bool = False, 
             for part in parts:
                 seq = documents.take_number(connection, "invoice", year)
                 number = profile.number("invoice", year, seq)
-                invoice_id = documents.insert_invoice(connection, _header(
+                invoice_id = _insert(connection, _header(
                     part, kind="invoice", number=number, year=year, seq=seq, order=order, profile=profile,
                     title=title_of("invoice", order.id, part.method, methods), seller=seller,
                     billing=_party_json(billing), ship_to=_party_json(ship_to), stamp=stamp, due=due))
@@ -177,6 +177,20 @@ def invoice_orders(db, numbers: list[int], stamp: Stamp, *, bulk: bool = False, 
         if check is not None and new_ids:
             check([d.doc for d in run.documents if d.new], profile)
     return run
+
+
+def _insert(connection, values: dict) -> int:
+    """Store an issued document; a number some other document already has (numbering changed
+    by hand in the database, or by another program) is refused, never a crash."""
+    from ordercli.db.sql import is_unique_violation
+
+    try:
+        return documents.insert_invoice(connection, values)
+    except Exception as error:
+        if is_unique_violation(error, "uq_invoices_number"):
+            raise Refused(f"the next number, {values['number']}, is taken by an issued document: change the "
+                          "numbering (ordercli profile set --invoice-prefix or --credit-prefix)") from None
+        raise
 
 
 def _header(part: Part, *, kind: str, number: str, year: int, seq: int, order, profile: Profile, title: str,
@@ -262,6 +276,7 @@ def find_documents(db, numbers: list[str]) -> list[InvoiceDoc]:
     with db.read() as connection:
         ids = []
         for number in numbers:
+            number = clean_text(number, "an invoice number", max_length=100) or ""
             row = documents.invoice_by_number(connection, number)
             if row is None:
                 raise NotFound(f"no invoice or credit note {shown(number)}")
@@ -273,6 +288,7 @@ def issue_credit_note(db, invoice_number: str, wants: list[CreditWant] | None, s
                       with_shipping: bool = False, reason: str | None = None, check=None) -> Issued:
     """Credit (part of) an issued invoice with a credit note of its own gapless series."""
     reason = clean_text(reason, "--reason", max_length=500)
+    invoice_number = clean_text(invoice_number, "INVOICE", max_length=100) or ""
     with db.write() as connection:
         profile = load_profile(connection)
         year = stamp.at.year if profile.yearly_reset else 0
@@ -296,7 +312,7 @@ def issue_credit_note(db, invoice_number: str, wants: list[CreditWant] | None, s
         seq = documents.take_number(connection, "credit_note", year)
         number = profile.number("credit_note", year, seq)
         order = next(iter(documents.orders_for_billing(connection, [invoice.order_id])))
-        credit_id = documents.insert_invoice(connection, _header(
+        credit_id = _insert(connection, _header(
             part, kind="credit_note", number=number, year=year, seq=seq, order=order,
             profile=replace(profile, invoice_policy=invoice.policy),
             title=title_of("credit_note", order.id, invoice.method, 1, invoice.number), seller=_seller_json(profile),

@@ -104,6 +104,8 @@ _MULTILINE = {"bank", "payment_terms", "footer"}
 
 def _prefix(value: str, what: str) -> str:
     text = clean_text(value, Field(what), max_length=20) or ""
+    if text.startswith("-"):
+        raise InvalidData(Problem(Field(what), " may not start with '-': numbers are given as arguments"))
     bad = [ch for ch in text if ch in '/\\:*?"<>|' or ch.isspace()]
     if bad:
         raise InvalidData(Problem(Field(what), f" may not contain {shown(bad[0])}: it is part of file names"))
@@ -157,7 +159,10 @@ def _font_path(text: str) -> str:
     """A TrueType or OpenType font file, by its absolute path."""
     path = Path(text).expanduser()
     try:
-        head = path.read_bytes()[:4]
+        if not path.is_file():
+            raise InvalidData(Problem(Field("fallback_font"), f" {shown(text)} is not a regular file"))
+        with path.open("rb") as stream:
+            head = stream.read(4)
     except OSError as error:
         raise InvalidData(Problem(Field("fallback_font"), f" {shown(text)}: {error.strerror or error}")) from None
     if head not in (b"\x00\x01\x00\x00", b"OTTO", b"true"):
@@ -172,9 +177,12 @@ def read_logo(path: Path) -> tuple[str, bytes]:
     from ordercli.documents.render import check_logo
 
     try:
-        if path.stat().st_size > MAX_LOGO_BYTES:
+        if not path.is_file():  # a device or a pipe could be endless
+            raise InvalidData(Problem(Field("logo"), f" {shown(str(path))} is not a regular file"))
+        with path.open("rb") as stream:
+            data = stream.read(MAX_LOGO_BYTES + 1)
+        if len(data) > MAX_LOGO_BYTES:
             raise InvalidData(Problem(Field("logo"), f" {shown(str(path))} is larger than 2 MiB"))
-        data = path.read_bytes()
     except OSError as error:
         raise InvalidData(Problem(Field("logo"), f" {shown(str(path))}: {error.strerror or error}")) from None
     try:
@@ -198,9 +206,61 @@ def set_profile(db, changes: dict, stamp: Stamp, *, logo: tuple[str, bytes] | No
         elif clear_logo:
             checked["logo_sha256"] = None
         updated = replace(current, **checked, updated_at=stamp.at, updated_by=stamp.actor)
+        if _numbering(updated) != _numbering(current):
+            _refuse_colliding_numbers(connection, updated, stamp.at)
+        if (updated.locale, updated.fallback_font, updated.invoice_prefix, updated.credit_prefix) != (
+                current.locale, current.fallback_font, current.invoice_prefix, current.credit_prefix):
+            _refuse_unprintable(updated, stamp.at)
         values = {f.name: getattr(updated, f.name) for f in fields(Profile)}
         documents.save_profile(connection, values)
         return _view(connection, updated, stamp.at)
+
+
+def _numbering(profile: Profile) -> tuple:
+    return profile.invoice_prefix, profile.credit_prefix, profile.yearly_reset, profile.number_padding
+
+
+def _refuse_colliding_numbers(connection, profile: Profile, at) -> None:
+    """Numbers are unique: refuse numbering under which the two series could write the same
+    number, or a series could come to a number an issued document already has."""
+    a, b = profile.invoice_prefix, profile.credit_prefix
+    if a.startswith(b) or b.startswith(a):
+        raise Refused(f"invoice and credit note numbers would share the prefix {shown(a if len(a) < len(b) else b)}: "
+                      "give them prefixes where neither starts with the other (--invoice-prefix, --credit-prefix)")
+    import re
+
+    year = at.year if profile.yearly_reset else 0
+    taken = {row.kind: row.last_number for row in documents.series_of_year(connection, year)}
+    for kind, prefix in (("invoice", a), ("credit_note", b)):
+        middle = f"{year}-" if profile.yearly_reset else ""
+        form = re.compile(re.escape(prefix + middle) + r"([0-9]+)")
+        for number in documents.numbers_starting(connection, prefix + middle):
+            found = form.fullmatch(number)
+            if found is None:
+                continue
+            digits = found.group(1)
+            seq = int(digits)
+            if str(seq).zfill(profile.number_padding) == digits and seq > taken.get(kind, 0):
+                raise Refused(f"with this numbering the {kind.replace('_', ' ')} series would come to {number}, "
+                              "which an issued document already has: choose another prefix, or keep the numbering")
+
+
+def _refuse_unprintable(profile: Profile, at) -> None:
+    """Money and dates as the locale writes them, and the number prefixes, must be printable
+    with the fonts: else every document would be refused later, for characters nobody typed."""
+    from ordercli.documents.fonts import coverage
+    from ordercli.documents.pdf import Formats
+
+    formats = Formats(profile.locale)
+    samples = {"--locale": [formats.money(-123456789, code) for code in ("EUR", "USD", "GBP")]
+               + [formats.rate(1950), formats.number(-1234567), formats.day(at)],
+               "--invoice-prefix": [profile.invoice_prefix], "--credit-prefix": [profile.credit_prefix]}
+    found = coverage(Path(profile.fallback_font) if profile.fallback_font else None)
+    for flag, texts in samples.items():
+        missing = found.missing(texts)
+        if missing:
+            raise InvalidData(f"{flag}: documents would need {', '.join(repr(ch) for ch in missing[:8])}, which the "
+                              "fonts cannot print: set a fallback font that has them first (--fallback-font FILE)")
 
 
 def require_invoicing(profile: Profile, charges_tax: bool, doing: str = "issue an invoice") -> None:

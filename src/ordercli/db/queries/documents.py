@@ -73,6 +73,12 @@ def series_of_year(connection, year: int) -> list:
     return rows(connection, "SELECT kind, last_number FROM document_series WHERE year = :year", {"year": year})
 
 
+def numbers_starting(connection, prefix: str) -> list[str]:
+    """Issued numbers that start with `prefix` (compared as text, not as a LIKE pattern)."""
+    return [r.number for r in rows(connection, "SELECT number FROM invoices WHERE substr(number, 1, :n) = :prefix",
+                                   {"n": len(prefix), "prefix": prefix})]
+
+
 def insert_invoice(connection, values: dict) -> int:
     columns = [c for c in INVOICE_COLUMNS if c != "id"]
     return insert(connection, f"INSERT INTO invoices ({', '.join(columns)}) "

@@ -421,3 +421,19 @@ def test_a_read_only_file_system_for_the_documents_issues_nothing(shop, tmp_path
     assert done.returncode == 6, done
     assert done.stderr == f"ordercli: --out {mount_point}: cannot write in {mount_point}: Read-only file system\n"
     assert invoice_count(shop) == 0
+
+
+def test_a_bulk_run_leaves_out_an_order_it_cannot_print_and_says_so(shop, tmp_path):
+    customer = [*CUSTOMER]
+    customer[1] = "Cust 李"
+    first = ready(shop, "CHAI:1")
+    odd = ready(shop, "CHAI:1", customer=customer)
+    last = ready(shop, "CHAI:1")
+    for number in (first, odd, last):
+        assert shop("ship", str(number)).exit_code == 0
+    outcome = shop("invoice", "--status", "closed", "--out", str(out_dir(tmp_path)), "--json")
+    assert outcome.exit_code == 5, outcome
+    assert [d["order"] for d in json.loads(outcome.stdout)] == [first, last]
+    assert outcome.stderr.strip().endswith("1 order(s) not invoiced: their invoices cannot be printed (listed above)")
+    assert f"skipped: cannot print '李' (invoice of order {odd})" in outcome.stderr
+    assert [r.seq for r in query(shop, "SELECT seq FROM invoices ORDER BY seq")] == [1, 2]  # no gap

@@ -19,7 +19,7 @@ import typer
 from ordercli.cli import shapes, values
 from ordercli.cli.context import app_context
 from ordercli.cli.fulfillment import _read_shipment as read_shipment
-from ordercli.cli.errors import EXIT_INTERRUPTED, EXIT_USAGE, fail
+from ordercli.cli.errors import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_USAGE, fail
 from ordercli.cli.output import Format, Output, Table, key, money_text, number, output_options, text
 from ordercli.domain.errors import OrderCliError
 from ordercli.domain.invoicing import CreditWant
@@ -255,6 +255,9 @@ def invoice(
         output.emit(data, shape=shapes.documents, table=DOCUMENTS)
     existing = len(run.documents) - run.issued
     state.say(f"issued {run.issued} invoice(s)" + (f"; {existing} rendered again" if existing else ""))
+    if run.unprintable:
+        raise fail(f"{len(run.unprintable)} order(s) not invoiced: their invoices cannot be printed (listed above)",
+                   EXIT_INVALID)
 
 
 @contextmanager

@@ -17,7 +17,8 @@ from ordercli.db import dialect
 from ordercli.db.queries import documents
 from ordercli.documents.addresses import address_lines
 from ordercli.documents.model import DocLine, InvoiceDoc, Party, Seller, TaxRow
-from ordercli.domain.errors import NotFound, Refused
+from ordercli.db.sql import execute
+from ordercli.domain.errors import InvalidData, NotFound, Refused
 from ordercli.domain.invoicing import (METHOD_TITLES, BillableLine, CreditWant, InvoicedLine, Part, PartLine,
                                        Shipping,
                                        plan_credit, plan_invoices, title_of)
@@ -50,6 +51,7 @@ class InvoiceRun:
 
     documents: list[Issued] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (order, why): bulk runs only
+    unprintable: list[int] = field(default_factory=list)  # skipped orders whose invoices cannot be printed
 
     @property
     def issued(self) -> int:
@@ -161,7 +163,9 @@ def invoice_orders(db, numbers: list[int], stamp: Stamp, *, bulk: bool = False, 
         for order, parts, methods in plans:
             billing = _party(order, "b", email=order.customer_email, phone=order.customer_phone)
             ship_to = _party(order, "s")
-            ids_in_order.extend(existing[order.id])
+            issued: list[int] = []
+            if bulk and check is not None and parts:
+                execute(connection, "SAVEPOINT ordercli_order")
             for part in parts:
                 seq = documents.take_number(connection, "invoice", year)
                 number = profile.number("invoice", year, seq)
@@ -170,11 +174,25 @@ def invoice_orders(db, numbers: list[int], stamp: Stamp, *, bulk: bool = False, 
                     title=title_of("invoice", order.id, part.method, methods), seller=seller,
                     billing=_party_json(billing), ship_to=_party_json(ship_to), stamp=stamp, due=due))
                 documents.insert_lines(connection, _lines(invoice_id, part))
-                new_ids.add(invoice_id)
-                ids_in_order.append(invoice_id)
+                issued.append(invoice_id)
+            if bulk and check is not None and parts:
+                # in a bulk run an order whose invoices cannot be printed is left out, its numbers given back
+                try:
+                    check(load_documents(connection, issued), profile)
+                except InvalidData as error:
+                    execute(connection, "ROLLBACK TO SAVEPOINT ordercli_order")
+                    run.skipped.append((order.id, str(error)))
+                    run.unprintable.append(order.id)
+                    issued = []
+                execute(connection, "RELEASE SAVEPOINT ordercli_order")
+                if not issued and not existing[order.id]:
+                    continue
+            ids_in_order.extend(existing[order.id])
+            ids_in_order.extend(issued)
+            new_ids.update(issued)
         docs = load_documents(connection, ids_in_order)
         run.documents = [Issued(doc, invoice_id in new_ids) for invoice_id, doc in zip(ids_in_order, docs)]
-        if check is not None and new_ids:
+        if check is not None and new_ids and not bulk:
             check([d.doc for d in run.documents if d.new], profile)
     return run
 

@@ -248,6 +248,13 @@ READS = {
     "shipments": (["shipments"], "00340434161094042557"),
     "shipment-show": (["shipment", "show", "1"], "DHL"),
     "carrier-list": (["carrier", "list"], "DHL"),
+    "export": (["export"], "Maria Anders"),
+    "export-orders": (["export", "--format", "orders", "--excel"], "Maria Anders"),
+    "export-shopify": (["export", "--format", "shopify"], "#1"),
+    "summary": (["summary", "--json"], '"orders": 3'),
+    "summary-method": (["summary", "--by", "method"], "ship"),
+    "profile-show": (["profile", "show"], "Invoice policy"),
+    "pick-list": (["pick-list", "--status", "closed", "--json"], '"by_location"'),
 }
 
 
@@ -308,6 +315,9 @@ WRITES = {
     "carrier-add": ["carrier", "add", "UPS"],
     "ship": ["ship", "1"],
     "delete-shipment": ["delete-shipment", "1", "--yes"],
+    "export-since-last": ["export", "--since-last", "nightly"],
+    "profile-set": ["profile", "set", "--name", "Shop"],
+    "invoice": ["invoice", "1", "--out", "{folder}"],
 }
 
 

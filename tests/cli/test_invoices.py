@@ -437,3 +437,11 @@ def test_a_bulk_run_leaves_out_an_order_it_cannot_print_and_says_so(shop, tmp_pa
     assert outcome.stderr.strip().endswith("1 order(s) not invoiced: their invoices cannot be printed (listed above)")
     assert f"skipped: cannot print '李' (invoice of order {odd})" in outcome.stderr
     assert [r.seq for r in query(shop, "SELECT seq FROM invoices ORDER BY seq")] == [1, 2]  # no gap
+
+
+def test_a_tracking_number_a_barcode_cannot_carry_labels_with_the_shipment_number(shop, tmp_path):
+    number = ready(shop, "CHAI:1")
+    [result] = shop.json("ship", str(number), "--carrier", "DHL", "--tracking", "ÄÖÜ-123")
+    [shipment] = result["shipments"]
+    [label] = [shop.json("label", str(shipment), "--out", str(tmp_path / "label.pdf"))]
+    assert label["barcode"] == str(shipment)

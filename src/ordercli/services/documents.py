@@ -97,8 +97,21 @@ def shipping_label(db, shipment: int, *, size: str | None = None) -> LabelDoc:
             raise Refused("a label needs the sender's name and address (set with: ordercli profile set --name "
                           "--address --city --country)")
         return LabelDoc(shipment_number=view.id, order_number=view.order, created_at=view.created_at, sender=sender,
-                        recipient=_ship_to(connection, view.order), barcode=view.tracking or str(view.id),
+                        recipient=_ship_to(connection, view.order), barcode=_barcode(view),
                         carrier=view.carrier, parcels=view.parcels or 1, size=size or profile.label_size)
+
+
+# A tracking number longer than this makes bars too thin for a label printer on a 4x6 label.
+_LONGEST_BARCODE = 24
+
+
+def _barcode(view: ShipmentView) -> str:
+    """The tracking number when Code 128 can carry it on the label (printable ASCII, not too
+    long), else the shipment's number, which it always can."""
+    tracking = view.tracking or ""
+    if tracking and tracking.isascii() and tracking.isprintable() and len(tracking) <= _LONGEST_BARCODE:
+        return tracking
+    return str(view.id)
 
 
 def pick_list(db, *, statuses: list[str], at: str | None, orders: list[int] | None, now: datetime) -> PickListDoc:

@@ -452,3 +452,15 @@ def test_the_static_fonts_are_made_once_and_then_read_from_the_cache(_document_c
     monkeypatch.setattr(fonts, "instance_static", instancing_again)
     assert warm_fonts() == path
     render_invoice(invoice())
+
+
+def test_a_long_running_head_is_cut_to_the_page_with_an_ellipsis():
+    from dataclasses import replace
+
+    long_name = "Northwind Traders " + "und Söhne " * 14
+    doc = invoice(many_lines(80), seller=replace(seller(), name=long_name.strip()),
+                  title="Invoice " + "for a very long customer order title " * 4)
+    pages = pages_text(render_invoice(doc))
+    assert len(pages) > 1
+    head = pages[1].splitlines()[0]
+    assert head.endswith("…") and head.startswith("Invoice INV-2026-000012")

@@ -242,6 +242,14 @@ class DocumentPDF(FPDF):
     def _foot_width(self) -> float:
         return self.epw - self.PAGE_NUMBER_WIDTH - 4
 
+    def fitting(self, text: str, width: float) -> str:
+        """`text` cut to `width` in the current font, with an ellipsis where it was cut."""
+        if self.get_string_width(text) <= width:
+            return text
+        while text and self.get_string_width(text + "…") > width:
+            text = text[:-1]
+        return text.rstrip() + "…"
+
     def header(self) -> None:
         """fpdf2 calls this on every new page: a document's running head from its second page on."""
         section = self._section
@@ -250,7 +258,7 @@ class DocumentPDF(FPDF):
         with self.local_context():
             self.style(7.5, color=MUTED)
             self.set_xy(self.l_margin, self.t_margin - 7)
-            self.cell(self.epw, 4, section.furniture.running_head, markdown=False)
+            self.cell(self.epw, 4, self.fitting(section.furniture.running_head, self.epw), markdown=False)
         self.set_y(self.t_margin)
 
     def footer(self) -> None:

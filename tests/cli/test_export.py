@@ -275,3 +275,20 @@ def test_product_list_csv_imports_back_without_gaining_an_apostrophe(shop, tmp_p
     assert shop("product", "update", "CLEAR", "--name", "changed").exit_code == 0
     assert shop("product", "import", str(path)).exit_code == 0
     assert shop.json("product", "show", "CLEAR")["name"] == "-20% clearance mug"
+
+
+def test_the_readme_documents_each_layouts_columns_as_exported(shop):
+    """The README's headers are the headers `export` writes, layout by layout."""
+    import re
+
+    from tests.helpers import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Exports and their columns"):readme.index("## Scripts and cron")]
+    blocks = ["".join(block.split("\n")) for block in re.findall(r"```text\n(.*?)```", section, re.DOTALL)]
+    order(shop, "CHAI:1")
+    headers = {layout: shop("export", "--format", layout).stdout.splitlines()[0]
+               for layout in ("lines", "orders", "shipments", "shopify")}
+    lines, orders_tail, shipments, shopify = blocks
+    assert lines == headers["lines"] and shipments == headers["shipments"] and shopify == headers["shopify"]
+    assert headers["orders"] == ",".join(ORDERS) and headers["orders"].endswith(orders_tail)

@@ -228,7 +228,7 @@ def _measure(target: str, n: int, counter: Counter) -> dict[str, tuple[int, int 
     count(f"promise, {n} lines", promise)
 
     def orders(count_: int, lines_of) -> list[str]:
-        return [str(create_order(database, _request(lines_of(i), email=f"c{i}@example.com"), stamp).number)
+        return [str(create_order(database, _request(lines_of(i), email=f"c{i}@example.com"), stamp).order.number)
                 for i in range(count_)]
 
     services = orders(n, lambda i: [("FEE", 1)])
@@ -239,7 +239,7 @@ def _measure(target: str, n: int, counter: Counter) -> dict[str, tuple[int, int 
     count(f"status, {n} orders", lambda: change_status(database, services, Status.READY_TO_SHIP, stamp))
     holding = orders(n, lambda i: [(skus[i % n], 1)])
     count(f"release, {n} orders", lambda: change_status(database, holding, Status.CANCELED, stamp))
-    waiting = [create_order(database, _request([("WAIT", 1)], backorder=True, email=f"w{i}@example.com"), stamp)
+    waiting = [create_order(database, _request([("WAIT", 1)], backorder=True, email=f"w{i}@example.com"), stamp).order
                for i in range(n)]
     assert all(line.waiting for order in waiting for line in order.lines)
     count(f"receive, {n} waiting", lambda: receive(database, "WAIT", n, None, None, stamp))

@@ -26,19 +26,34 @@ _LEDGER_TYPES = {"at": "TIMESTAMPTZ", "actor": "TEXT", "command": "TEXT", "kind"
                  "order_id": "INTEGER", "order_line_id": "INTEGER", "reason": "TEXT", "shipment_id": "INTEGER"}
 
 
-def _ledger_rows(movements: list[dict]) -> list[tuple]:
-    return [(m["kind"], m["product"], m["location"], m.get("on_hand", 0), m.get("reserved", 0), m.get("order_id"),
-             m.get("line_id"), m.get("reason"), m.get("shipment_id")) for m in movements]
+# Each ledger column a movement gives: its key in the movement's dict and its default. The
+# product always varies from row to row (so every row has a value of its own to carry).
+_MOVEMENT_KEYS = (("kind", "kind", None), ("product_id", "product", None), ("location_id", "location", None),
+                  ("on_hand_delta", "on_hand", 0), ("reserved_delta", "reserved", 0), ("order_id", "order_id", None),
+                  ("order_line_id", "line_id", None), ("reason", "reason", None), ("shipment_id", "shipment_id", None))
 
 
-def _stamped(stamp) -> dict:
-    return {"at": stamp.at, "actor": stamp.actor, "command": stamp.command}
+def _ledger(stamp, movements: list[dict]) -> tuple[dict, list[tuple]]:
+    """The ledger rows of `movements`: the columns equal in every row (the stamp; often the kind,
+    the order, the reason) as one value each, and the others as a tuple per row. On PostgreSQL
+    each column that varies is an array to send and unnest: an order's lines share most of theirs."""
+    same = {"at": stamp.at, "actor": stamp.actor, "command": stamp.command}
+    varying = []
+    for column, key, default in _MOVEMENT_KEYS:
+        values = [m.get(key, default) for m in movements]
+        first_ = values[0] if values else None
+        if column != "product_id" and all(type(v) is type(first_) and v == first_ for v in values):
+            same[column] = first_
+        else:
+            varying.append(values)
+    return same, list(zip(*varying))
 
 
 def record(connection, stamp, movements: list[dict]) -> None:
     """Append movements to the ledger (each dict: kind, product, location, on_hand and reserved
     deltas, order_id, line_id, reason, shipment_id; deltas default to 0, the rest to None)."""
-    dialect.insert_rows(connection, "stock_movements", _LEDGER_TYPES, _ledger_rows(movements), same=_stamped(stamp))
+    same, values = _ledger(stamp, movements)
+    dialect.insert_rows(connection, "stock_movements", _LEDGER_TYPES, values, same=same)
 
 
 def record_releases(connection, stamp, table: str, reason: str | None) -> None:
@@ -98,8 +113,8 @@ def reserve(connection, stamp, takes: dict[tuple[int, int], int], movements: lis
         record(connection, stamp, movements)
         recorded, params = "", {}
     else:
-        ledger, params = dialect.unnest_insert("stock_movements", _LEDGER_TYPES, _ledger_rows(movements),
-                                               _stamped(stamp), prefix="ledger_")
+        same, values = _ledger(stamp, movements)
+        ledger, params = dialect.unnest_insert("stock_movements", _LEDGER_TYPES, values, same, prefix="ledger_")
         recorded = f", recorded AS ({ledger})"
     params.update({"take_products": [p for p, _ in takes], "take_locations": [l for _, l in takes],
                    "take_units": list(takes.values())})
@@ -110,6 +125,7 @@ def reserve(connection, stamp, takes: dict[tuple[int, int], int], movements: lis
         taken AS (
             UPDATE stock_levels s SET reserved = s.reserved + w.units FROM wanted w
             WHERE s.product_id = w.product_id AND s.location_id = w.location_id AND s.on_hand - s.reserved >= w.units
+              AND s.product_id = ANY(CAST(:take_products AS INTEGER[]))
             RETURNING s.product_id, s.location_id){recorded}
         SELECT w.product_id, w.location_id FROM wanted w
         WHERE NOT EXISTS (SELECT 1 FROM taken t WHERE t.product_id = w.product_id AND t.location_id = w.location_id)

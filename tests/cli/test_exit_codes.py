@@ -98,6 +98,7 @@ CASES = {
                     "--invoice-policy 'later' is not one of fulfilled, ordered (see ordercli profile set --help)"),
     "export": (["export", "--format", "xml"], 2,
                "--format 'xml' is not one of lines, orders, shipments, shopify (see ordercli export --help)"),
+    "import": (["import", "missing.csv"], 5, "cannot read missing.csv: No such file or directory"),
     "summary": (["summary", "--by", "year"], 2,
                 "--by 'year' is not one of day, week, month, channel, status, method (see ordercli summary --help)"),
     "profile show": (["profile", "show", "extra"], 2,
@@ -106,6 +107,11 @@ CASES = {
 
 # The cases the issue found, besides the one a command above.
 MORE = {
+    "import, unknown format": (["import", "orders.csv", "--format", "woo"], 2,
+                               "--format 'woo' is not one of ordercli, shopify (see ordercli import --help)"),
+    "import, --rejects alone": (["import", "orders.csv", "--rejects", "rejected.csv"], 2,
+                                "--rejects goes with --skip-invalid (see ordercli import --help)"),
+    "import, empty stdin": (["import", "-"], 5, "the file is empty: it holds no orders"),
     "unknown command": (["frobnicate"], 2, "no such command 'frobnicate' (see ordercli --help)"),
     "verify, unknown method": (["verify", "1", "--by", "anna", "--method", "fax"], 2,
                                "--method 'fax' is not one of phone, email, in-person, automatic "

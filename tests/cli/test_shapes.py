@@ -106,7 +106,16 @@ SUMMARY_FIGURES = {
 SUMMARY = {"by": str, "since": (TIME, None), "until": (TIME, None), "on_time_seconds": int,
            "groups": [SUMMARY_FIGURES], "overall": [SUMMARY_FIGURES]}
 
+IMPORTED = {"number": (int, None), "source": str, "rows": [int], "channel": str, "channel_ref": str, "status": str,
+            "lines": int, "shipment_number": (int, None)}
+IMPORT = {"format": str, "file_kind": str, "dry_run": bool, "applied": bool, "rows": int, "imported": [IMPORTED],
+          "existing": [IMPORTED], "rejected": [{"source": TEXT, "rows": [int],
+                                                "problems": [{"row": int, "message": str, "code": int}]}],
+          "rejects_file": TEXT, "promised_units": int, "waiting_units": int, "new_customers": int,
+          "new_promo_codes": [str], "notes": [str]}
+
 SHAPE_OF = {
+    "import": IMPORT,
     "summary": SUMMARY,
     "create": CREATED_ORDER,
     "show": ORDER,
@@ -565,7 +574,9 @@ def test_one_name_and_one_shape_for_each_thing():
            "address": {"oneOf": [{"type": "null"}, {"$ref": "#/$defs/address"}]},
            "locations": {"type": "array", "items": {"$ref": "#/$defs/level"}}, "shipment": {"$ref": "#/$defs/shipment"}}
     assert [(name, field) for name, field in _fields(schema()) if name in one and field != one[name]] == []
-    assert [field["type"] for name, field in _fields(schema()) if name == "shipment_number"] == ["integer"] * 2
+    # a reference to a shipment is its number: an integer (null where an import made none)
+    assert [field.get("type", field.get("oneOf")) for name, field in _fields(schema()) if name == "shipment_number"] == [
+        "integer", "integer", [{"type": "integer"}, {"type": "null"}]]
     for name, field in _fields(schema()):
         if name == "stock":
             assert field in ({"$ref": "#/$defs/stock"}, {"oneOf": [{"type": "null"}, {"$ref": "#/$defs/stock"}]})
@@ -632,3 +643,42 @@ def test_the_summary(shop):
                for g in by_status["groups"])
     assert_shapes(("summary", by_method), ("summary", by_status),
                   ("summary", json_of(shop("summary", "--until", "tomorrow", "--json"))))
+
+
+def test_an_import(shop, tmp_path):
+    """A Shopify export imported (historic orders with shipments, a new discount code), imported
+    again (found existing), a dry run (numbers null), a JSON line imported again after its order
+    moved on here (a note), and a file with a bad row skipped into a rejects file."""
+    from tests.helpers import ROOT
+
+    folder = ROOT / "examples" / "import"
+    dry = json_of(shop("import", str(folder / "orders.csv"), "--dry-run", "--json"))
+    assert dry["dry_run"] is True and all(o["number"] is None for o in dry["imported"])
+    shopify = tmp_path / "shopify.csv"  # with a code the shop does not have yet
+    shopify.write_text((folder / "shopify-orders.csv").read_text(encoding="utf-8").replace("WELCOME10", "SPRING5"),
+                       encoding="utf-8")
+    imported = json_of(shop("import", str(shopify), "--format", "shopify", "--json"))
+    assert imported["new_promo_codes"] == ["SPRING5"] and any(o["shipment_number"] for o in imported["imported"])
+    again = json_of(shop("import", str(shopify), "--format", "shopify", "--json"))
+    assert again["imported"] == [] and len(again["existing"]) == len(imported["imported"])
+    line = {"channel": "marketplace", "channel_ref": "M-77", "status": "ready_to_ship",
+            "customer": {"name": "Maria Anders", "email": "maria@example.com"},
+            "billing_address": {"line1": "Obere Str. 57", "city": "Berlin", "country": "DE"},
+            "lines": [{"sku": "FEE", "quantity": 1, "unit_price": "2.50", "description": "Fee"}]}
+    (tmp_path / "one.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8")
+    first = json_of(shop("import", str(tmp_path / "one.jsonl"), "--json"))
+    assert shop("status", str(first["imported"][0]["number"]), "--to", "canceled", "--yes").exit_code == 0
+    noted = json_of(shop("import", str(tmp_path / "one.jsonl"), "--json"))  # the status here differs now
+    assert noted["notes"] and noted["file_kind"] == "jsonl"
+    lines = (folder / "orders.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("order")] = "9001"
+    row[header.index("channel_ref")] = "NEW-9001"
+    row[header.index("customer_email")] = "not-an-email"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(lines[0] + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    skipped = shop("import", str(bad), "--skip-invalid", "--json")
+    rejected = json.loads(skipped.stdout)
+    assert skipped.exit_code == 5 and rejected["rejects_file"] and rejected["rejected"][0]["problems"][0]["code"] == 5
+    assert_shapes(("import", dry), ("import", imported), ("import", again), ("import", noted), ("import", rejected))

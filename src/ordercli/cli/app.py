@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from ordercli import __version__
-from ordercli.cli import (database, documents, export, fulfillment, locations, orders, products, promos, stock,
-                          summary)
+from ordercli.cli import (database, documents, export, fulfillment, importing, locations, orders, products, promos,
+                          stock, summary)
 from ordercli.cli.context import AppContext
 from ordercli.cli.errors import OrderCliGroup
 
@@ -76,6 +76,7 @@ app.add_typer(fulfillment.top)
 app.add_typer(stock.top)
 app.add_typer(documents.top)
 app.add_typer(export.top)
+app.add_typer(importing.top)
 app.add_typer(summary.top)
 app.add_typer(fulfillment.app, name="shipment", help="""A shipment's stages after `ship`: pack, hand over, deliver.
 

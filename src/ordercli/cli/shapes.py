@@ -528,3 +528,37 @@ def summary(found) -> dict:
         "groups": [summary_figures(f) for f in found.groups],
         "overall": [summary_figures(f) for f in found.totals],
     }
+
+
+# -- import ----------------------------------------------------------------------------------------
+
+
+def _imported_order(view) -> dict:
+    return {"number": view.number, "source": view.source, "rows": list(view.rows), "channel": view.channel,
+            "channel_ref": view.channel_ref, "status": view.status, "lines": view.lines, "shipment_number": view.shipment}
+
+
+def imports(data) -> dict:
+    """`import --json`: what was imported (numbers null in a dry run), found imported before,
+    and rejected, each problem with its row and the exit code it alone would give."""
+    from ordercli.cli.errors import exit_code_for
+
+    result, rejects = data
+    return {
+        "format": result.format,
+        "file_kind": result.kind,
+        "dry_run": result.dry_run,
+        "applied": result.applied,
+        "rows": result.rows,
+        "imported": [_imported_order(o) for o in result.imported],
+        "existing": [_imported_order(o) for o in result.existing],
+        "rejected": [{"source": r.source, "rows": list(r.rows),
+                      "problems": [{"row": p.row, "message": p.message, "code": exit_code_for(p.error)}
+                                   for p in r.problems]} for r in result.rejected],
+        "rejects_file": str(rejects) if rejects is not None else None,
+        "promised_units": result.promised_units,
+        "waiting_units": result.waiting_units,
+        "new_customers": result.new_customers,
+        "new_promo_codes": list(result.new_promo_codes),
+        "notes": list(result.notes),
+    }

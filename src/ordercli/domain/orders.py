@@ -212,12 +212,29 @@ def _line(request: LineRequest, index: int, currency: str | None, problems: Prob
     return ValidLine(sku, quantity, unit_price, description, discount, tax_rate, method, kind)
 
 
-def validate_order(request: OrderRequest, default_currency: str, *, partial: bool = False) -> ValidOrder:
+def _remembered(memo: dict | None, key: tuple, problems: Problems, check):
+    """`check(problems)`, or, with a `memo`, what it gave for the same `key` before (and the same
+    problems): the checks are pure, so values that repeat (a returning customer's email and
+    address, a catalogue line) are checked once per memo."""
+    if memo is None:
+        return check(problems)
+    found = memo.get(key)
+    if found is None:
+        own = Problems()
+        found = memo[key] = (check(own), tuple(own.items))
+    problems.items.extend(found[1])
+    return found[0]
+
+
+def validate_order(request: OrderRequest, default_currency: str, *, partial: bool = False,
+                   memo: dict | None = None) -> ValidOrder:
     """Normalize every field; raise one error that lists every problem found.
 
     `partial` checks only the values the request gives and not what it lacks (a terminal asks
     for the rest, each answer checked as it comes); what it lacks is None in the result, and a
-    phone is checked once there is a country to read it in.
+    phone is checked once there is a country to read it in. `memo` (a dict kept across calls)
+    remembers what checking each email, phone, address and line gave: many orders at once
+    (an import) then check each value once.
     """
     if not partial:
         missing = missing_fields(request)
@@ -230,15 +247,19 @@ def validate_order(request: OrderRequest, default_currency: str, *, partial: boo
         name = problems.check(clean_text, request.name, "customer name", required=True)
     email = None
     if not _blank(request.email):
-        email = problems.check(normalize_email, request.email)
-    billing = _address(request.billing, "billing_address", problems, partial)
+        email = _remembered(memo, ("email", request.email), problems,
+                            lambda found: found.check(normalize_email, request.email))
+    billing = _remembered(memo, ("billing_address", *vars(request.billing).values(), partial), problems,
+                          lambda found: _address(request.billing, "billing_address", found, partial))
     shipping = billing
     if request.shipping is not None and not request.shipping.is_empty():
-        shipping = _address(request.shipping, "shipping_address", problems, partial)
+        shipping = _remembered(memo, ("shipping_address", *vars(request.shipping).values(), partial), problems,
+                               lambda found: _address(request.shipping, "shipping_address", found, partial))
     phone = None
     country = billing.country if billing else None
     if not _blank(request.phone) and not (partial and country is None):
-        phone = problems.check(normalize_phone, request.phone, country)
+        phone = _remembered(memo, ("phone", request.phone, country), problems,
+                            lambda found: found.check(normalize_phone, request.phone, country))
     channel = (request.channel or "other").strip().lower()
     if channel not in CHANNELS:
         problems.add(f"channel {shown(request.channel)} is not one of {', '.join(CHANNELS)}")
@@ -255,7 +276,9 @@ def validate_order(request: OrderRequest, default_currency: str, *, partial: boo
             )
     if len(request.lines) > MAX_LINES:
         problems.add(f"an order has at most {MAX_LINES} lines, this one has {len(request.lines)}")
-    lines = [_line(line, i, currency, problems) for i, line in enumerate(request.lines, start=1)]
+    lines = [_remembered(memo, ("line", i, currency, *vars(line).values()), problems,
+                         lambda found, line=line, i=i: _line(line, i, currency, found))
+             for i, line in enumerate(request.lines, start=1)]
     shipping_minor, shipping_rate = 0, None
     if not _blank(request.shipping_charge) and currency is not None:
         charge = problems.check(parse_money, str(request.shipping_charge), currency, "shipping charge")

@@ -4,7 +4,8 @@
 # promised when goods arrive), verification, status changes one by one and in batch, what a
 # refusal looks like, shipping in parts with a carrier, delivery with sign-off, deleting a
 # wrong shipment, fulfilled orders, the seller's profile, invoices split by delivery method, a
-# credit note, a packing slip, a label and a pick list as PDFs, listings and CSV exports.
+# credit note, a packing slip, a label and a pick list as PDFs, listings, CSV exports (whole,
+# Shopify's layout, incremental), a summary, and orders imported in bulk from a file.
 # It uses its own database file (ORDERCLI_DB, default: a new temporary file), never yours.
 set -euo pipefail
 
@@ -103,8 +104,17 @@ step "Listings: a table for people, CSV for accounting and for reordering"
 ordercli list
 ordercli list --status ready_to_ship --csv > "$out/ready.csv"
 cat "$out/ready.csv"
+ordercli export --out "$out/orders.csv"                       # every order line, for accounting
+ordercli export --format shopify --out "$out/shopify.csv"     # what tools that read Shopify exports read
+ordercli export --since-last nightly --out "$out/changes.csv"  # a cron job's first run: everything
+ordercli export --since-last nightly --out "$out/changes.csv"  # its next run: nothing new since
+ordercli summary --by channel
 ordercli stock list --below 15 --csv > "$out/reorder.csv"
 head -5 "$out/reorder.csv"
 ordercli stock check
+
+step "Orders from a marketplace file, in bulk; a second run imports nothing twice"
+ordercli import "$here/import/orders.csv"
+ordercli import "$here/import/orders.csv"
 
 step "Done. Explore further with: ORDERCLI_DB=$ORDERCLI_DB ordercli --help"

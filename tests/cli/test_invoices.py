@@ -445,3 +445,10 @@ def test_a_tracking_number_a_barcode_cannot_carry_labels_with_the_shipment_numbe
     [shipment] = result["shipments"]
     [label] = [shop.json("label", str(shipment), "--out", str(tmp_path / "label.pdf"))]
     assert label["barcode"] == str(shipment)
+
+
+def test_a_packing_slip_of_an_order_that_only_downloaded_says_there_is_nothing_to_pack(shop, tmp_path):
+    number = ready(shop, "EBOOK:1")
+    assert shop("ship", str(number), "--issued", "https://dl.example/k/1").exit_code == 0
+    outcome = shop("packing-slip", str(number), "--out", str(out_dir(tmp_path)))
+    assert outcome.exit_code == 4 and "carry no parcel" in outcome.stderr and "ship it first" not in outcome.stderr

@@ -72,9 +72,13 @@ def packing_slips(db, *, order: int | None = None, shipment: int | None = None) 
             return [_slip(view, _ship_to(connection, view.order), sender, profile.locale)]
         if not documents.orders_for_billing(connection, [order]):
             raise NotFound(f"order {order} does not exist")
-        views = [v for v in shipment_views(connection, shipments.of_order(connection, order))
-                 if not v.deleted and v.stage != "returned_to_sender" and v.method in PARCEL_METHODS]
+        every = [v for v in shipment_views(connection, shipments.of_order(connection, order))
+                 if not v.deleted and v.stage != "returned_to_sender"]
+        views = [v for v in every if v.method in PARCEL_METHODS]
         if not views:
+            if every:
+                raise Refused(f"order {order}'s shipments carry no parcel (downloads or goods that left outside "
+                              "ordercli): there is nothing to pack")
             raise Refused(f"order {order} has no shipments with goods yet: ship it first (ordercli ship {order})")
         ship_to = _ship_to(connection, order)
         return [_slip(v, ship_to, sender, profile.locale) for v in views]

@@ -292,3 +292,30 @@ def test_the_readme_documents_each_layouts_columns_as_exported(shop):
     lines, orders_tail, shipments, shopify = blocks
     assert lines == headers["lines"] and shipments == headers["shipments"] and shopify == headers["shopify"]
     assert headers["orders"] == ",".join(ORDERS) and headers["orders"].endswith(orders_tail)
+
+
+def test_an_exported_order_imports_elsewhere_with_its_dates_and_totals(shop, tmp_path):
+    """export -> import into another database -> export: the same orders, totals and dates."""
+    from tests.helpers import Cli
+
+    number = order(shop, "CHAI:2", "MUG:1", extra=("--promo", "WELCOME10", "--shipping", "4.90"), ready=True)
+    assert shop("ship", str(number)).exit_code == 0
+    order(shop, "CHAI:1")  # an open one too
+    source = tmp_path / "orders.csv"
+    assert shop("export", "--out", str(source)).exit_code == 0
+    other = Cli(str(tmp_path / "other.db"), tmp_path)
+    for args in (["location", "add", "main"], ["product", "add", "CHAI", "--name", "Chai, 10 boxes", "--price", "18.00",
+                                                "--tax-rate", "7"], ["stock", "receive", "CHAI", "10"]):
+        assert other(*args).exit_code == 0
+    imported = other("import", str(source))
+    assert imported.exit_code == 0, imported
+    before = {r["order"]: r for r in csv.DictReader(source.open(newline=""))}
+    after = exported(other, "export")[1]
+    kept = ("status", "placed_at", "customer_name", "subtotal", "discount", "shipping", "tax", "total", "fulfilled_at")
+    by_ref = {}
+    for row in after:
+        by_ref.setdefault(row["channel_ref"], row)
+    for number_text, row in before.items():
+        again = by_ref[f"order {number_text}"]
+        assert {k: again[k] for k in kept} == {k: row[k] for k in kept}, number_text
+    assert before[str(number)]["fulfilled_at"].endswith("Z")

@@ -22,7 +22,9 @@ LINE_COLUMNS = (
     "line", "sku", "description", "kind", "delivery_method", "quantity", "unit_price", "line_discount",
     "order_discount_share", "tax_rate", "line_net", "line_tax", "line_total", "shipped",
 )
-LINES = ORDER_COLUMNS + LINE_COLUMNS
+# After the lines' columns (a layout only grows at its end): when the order's goods last left,
+# so that a historic order imported elsewhere keeps its fulfillment date.
+LINES = ORDER_COLUMNS + LINE_COLUMNS + ("fulfilled_at",)
 
 # One row per order, with its totals and how much of it has shipped.
 ORDERS = ORDER_COLUMNS + ("line_count", "units", "units_shipped", "verified_at", "verified_by")

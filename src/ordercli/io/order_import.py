@@ -39,11 +39,10 @@ NO_ORDERS = "the file holds no orders, only its header"
 
 # -- ordercli's layout ----------------------------------------------------------------------
 
-# Columns `import` reads that `export` does not write (yet): when the order was fulfilled.
-IMPORT_ONLY = ("fulfilled_at",)
-ORDERCLI_COLUMNS = LINES + IMPORT_ONLY
+# The columns `export --format lines` writes, `fulfilled_at` (when the goods last left) the last.
+ORDERCLI_COLUMNS = LINES
 ORDERCLI_REQUIRED = ("order", "customer_name", "billing_line1", "billing_city", "billing_country", "sku", "quantity")
-_ORDER_LEVEL = ORDER_COLUMNS + IMPORT_ONLY
+_ORDER_LEVEL = ORDER_COLUMNS + ("fulfilled_at",)
 # Customer text, which `export` writes guarded against spreadsheet formulas (io/csv.safe_cell).
 ORDERCLI_TEXT = ("channel_ref", "customer_name", "customer_email", "customer_phone",
                  *(f"{where}_{part}" for where in ("billing", "shipping")

@@ -166,16 +166,17 @@ def _csv_line(row) -> str:
 
 
 def _behind_their_orders(orders, lines):
-    """Each line's cells behind its order's: both streams are (order number, cells) in order
-    number order."""
-    number, cells = None, ""
+    """Each line's cells between its order's cells and its order's `fulfilled_at`: the orders
+    stream (order number, cells, fulfilled_at) and the lines (order number, cells), both in
+    order number order."""
+    number, cells, fulfilled = None, "", ""
     for line_number, line in lines:
         if line_number != number:
-            for found, order_cells in orders:
+            for found, order_cells, order_fulfilled in orders:
                 if found == line_number:
-                    number, cells = found, order_cells
+                    number, cells, fulfilled = found, order_cells, order_fulfilled
                     break
-        yield f"{cells},{line}"
+        yield f"{cells},{line},{fulfilled}"
 
 
 def _chunks(rows, size: int):

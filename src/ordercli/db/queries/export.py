@@ -128,14 +128,18 @@ def select(connection, layout: str, where: str, params: dict) -> list[str]:
     line without its line end). `params` (which binds `csv_params`) gains what they bind.
 
     `lines` is two queries read side by side, both in order number order: the orders' cells
-    (made once per order, not once per line) and the lines' cells; ordercli.services.export
-    puts each line behind its order's cells."""
+    (made once per order, not once per line) and their `fulfilled_at`, and the lines' cells;
+    ordercli.services.export puts each line between its order's cells and `fulfilled_at`."""
     scale = _scale(currencies(connection, where, params), params)
     t = lambda c: plain_cell(dialect.csv_time(connection, c))  # noqa: E731
     g = lambda c: text_cell(connection, c)  # noqa: E731
     if layout == "lines":
-        orders = (f"SELECT o.id, {csv_line(_order_cells(connection, scale))} FROM orders o {_ORDER_JOINS} "
-                  f"WHERE {where} AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id) ORDER BY o.id")
+        fulfilled = plain_cell(dialect.csv_time(connection, "(SELECT MAX(sh.handed_over_at) FROM shipments sh "
+                                                            "WHERE sh.order_id = o.id AND sh.deleted_at IS NULL "
+                                                            "AND sh.stage IN ('handed_over', 'delivered'))"))
+        orders = (f"SELECT o.id, {csv_line(_order_cells(connection, scale))}, {fulfilled} FROM orders o "
+                  f"{_ORDER_JOINS} WHERE {where} AND EXISTS (SELECT 1 FROM order_lines l WHERE l.order_id = o.id) "
+                  f"ORDER BY o.id")
         cells = ["CAST(l.line_no AS TEXT)", "l.sku", g("l.description"), "l.kind", "l.delivery_method",
                  "CAST(l.quantity AS TEXT)", money("l.unit_price_minor", scale), money("l.discount_minor", scale),
                  money("l.order_discount_minor", scale), rate("l.tax_rate_bp"), money("l.net_minor", scale),

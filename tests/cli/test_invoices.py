@@ -452,3 +452,15 @@ def test_a_packing_slip_of_an_order_that_only_downloaded_says_there_is_nothing_t
     assert shop("ship", str(number), "--issued", "https://dl.example/k/1").exit_code == 0
     outcome = shop("packing-slip", str(number), "--out", str(out_dir(tmp_path)))
     assert outcome.exit_code == 4 and "carry no parcel" in outcome.stderr and "ship it first" not in outcome.stderr
+
+
+def test_an_invoiced_order_is_canceled_only_once_its_invoice_is_credited(shop, tmp_path):
+    assert shop("profile", "set", "--invoice-policy", "ordered").exit_code == 0
+    number = ready(shop, "CHAI:1")
+    [invoice] = shop.json("invoice", str(number), "--out", str(out_dir(tmp_path)))
+    refused = shop("status", str(number), "--to", "canceled", "--yes")
+    assert refused.exit_code == 4
+    assert (f"it is invoiced ({invoice['number']}) and not credited: issue a credit note first" in refused.stderr)
+    assert shop.json("show", str(number))["status"] == "ready_to_ship"
+    assert shop("credit-note", invoice["number"], "--out", str(out_dir(tmp_path))).exit_code == 0
+    assert shop("status", str(number), "--to", "canceled", "--yes").exit_code == 0

@@ -13,9 +13,9 @@ from datetime import datetime
 from typing import NamedTuple
 
 from ordercli.db import dialect
-from ordercli.db.queries import history, orders, shipments
+from ordercli.db.queries import documents, history, orders, shipments
 from ordercli.db.sql import pipelined, rows
-from ordercli.domain.errors import Field, IllegalTransition, InvalidData, NotFound, OrderCliError, Problem
+from ordercli.domain.errors import Field, IllegalTransition, InvalidData, NotFound, OrderCliError, Problem, Refused
 from ordercli.domain.money import Money
 from ordercli.domain.statuses import HOLDS_STOCK, SHIPPED_BY_HAND, Status, Trigger, check_transition, ready_to_ship_blockers, releases_stock
 from ordercli.domain.times import parse_duration
@@ -197,6 +197,11 @@ def _refusals(connection, batch: str, target: Status, trigger: Trigger, texts: l
     if refused:
         for row in orders.batch_in_statuses(connection, batch, list(refused)):
             found.append((row.pos, Outcome(texts[row.pos], row.number, row.status, refused[row.status])))
+    if target in (Status.CANCELED, Status.FAILED):  # nothing sold: what was invoiced is credited first
+        for row in documents.invoiced_in_batch(connection, batch, list(refused)):
+            error = Refused(f"it is invoiced ({row.numbers}) and not credited: issue a credit note first "
+                            f"(ordercli credit-note {row.numbers.split(', ')[0]})")
+            found.append((row.pos, Outcome(texts[row.pos], row.number, row.status, error)))
     if target == Status.READY_TO_SHIP:
         for row in orders.batch_not_ready(connection, batch, target.value, list(refused)):
             blockers = ready_to_ship_blockers(row.verified, row.unpromised)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ordercli.db import dialect
 from ordercli.db.sql import execute, first, insert, rows, scalar
 
@@ -71,6 +73,30 @@ def lock_series(connection, kind: str, year: int) -> None:
 def series_of_year(connection, year: int) -> list:
     """(kind, last_number) of the series of a year (0: numbers that never reset)."""
     return rows(connection, "SELECT kind, last_number FROM document_series WHERE year = :year", {"year": year})
+
+
+def invoiced_in_batch(connection, batch: str, skip_statuses: list[str]) -> list:
+    """(pos, number, status, numbers) of the batch's orders whose invoices, credit notes
+    subtracted, still add up to something (`skip_statuses`: orders refused already)."""
+    found = rows(connection, f"""
+        SELECT b.pos, b.number, o.status FROM {batch} b CROSS JOIN orders o
+        WHERE o.id = b.number AND o.status NOT IN :skip
+          AND (SELECT COALESCE(SUM(i.total_minor), 0) FROM invoices i WHERE i.order_id = b.number) <> 0
+        ORDER BY b.pos""", {"skip": skip_statuses or ["-"]})
+    out = []
+    for row in found:
+        numbers = [r.number for r in rows(connection, "SELECT number FROM invoices WHERE order_id = :n AND kind = "
+                                                      "'invoice' ORDER BY id", {"n": row.number})]
+        out.append(_InvoicedRow(row.pos, row.number, row.status, ", ".join(numbers)))
+    return out
+
+
+@dataclass(frozen=True)
+class _InvoicedRow:
+    pos: int
+    number: int
+    status: str
+    numbers: str
 
 
 def numbers_starting(connection, prefix: str) -> list[str]:

@@ -20,7 +20,8 @@ from ordercli.cli import shapes, values
 from ordercli.cli.context import app_context
 from ordercli.cli.fulfillment import _read_shipment as read_shipment
 from ordercli.cli.errors import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_USAGE, fail
-from ordercli.cli.output import Format, Output, Table, key, money_text, number, output_options, text
+from ordercli.cli.output import (Format, Output, ProgressBar, Table, key, money_text, number, output_options,
+                                 stderr_is_terminal, text)
 from ordercli.domain.errors import OrderCliError
 from ordercli.domain.invoicing import CreditWant
 from ordercli.domain.statuses import Status
@@ -136,28 +137,6 @@ def _money(minor: int, currency: str):
     return Money(minor, currency)
 
 
-class _Progress:
-    """Invoices rendered, as a bar on stderr, on a terminal only (none in cron or a pipe)."""
-
-    def __init__(self, total: int) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._bar = Progress(TextColumn("rendering invoices", markup=False), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), console=Console(stderr=True), transient=True)
-        self._task = self._bar.add_task("render", total=total)
-
-    def __enter__(self):
-        self._bar.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._bar.stop()
-
-    def advance(self, count: int) -> None:
-        self._bar.update(self._task, advance=count)
-
-
 def _render_many(docs, fallback: Path | None, *, bulk: bool, show_progress: bool) -> list[bytes]:
     """One PDF per invoice. Invoices named by order or number are rendered each alone, so an
     invoice rendered again is the same file byte for byte. A bulk run (--status) lays them out
@@ -171,7 +150,7 @@ def _render_many(docs, fallback: Path | None, *, bulk: bool, show_progress: bool
     if not show_progress or len(docs) < 20:
         return render_invoices(docs, fallback_font=fallback)
     out: list[bytes] = []
-    with _Progress(len(docs)) as progress:
+    with ProgressBar("rendering invoices", len(docs)) as progress:
         for start in range(0, len(docs), 100):
             chunk = docs[start:start + 100]
             out.extend(render_invoices(chunk, fallback_font=fallback))
@@ -246,7 +225,7 @@ def invoice(
     from ordercli.documents.render import render_invoices_combined
 
     with _after_issuing([d.number for d in run.documents if d.new]):
-        rendered = _render_many(docs, fallback, bulk=bulk, show_progress=bulk and _stderr_is_terminal())
+        rendered = _render_many(docs, fallback, bulk=bulk, show_progress=bulk and stderr_is_terminal())
         where = _deliver(state, dest, [(d.number, pdf) for d, pdf in zip(docs, rendered)],
                          lambda: render_invoices_combined(docs, fallback_font=fallback), print_it=print_it,
                          printer=printer, title=_job_title([d.number for d in docs]))
@@ -281,15 +260,6 @@ def _after_issuing(issued: list[str]):
 def _job_title(numbers: list[str]) -> str:
     """What the print queue shows: the documents' numbers (the first three)."""
     return " ".join(numbers[:3]) + (f" and {len(numbers) - 3} more" if len(numbers) > 3 else "")
-
-
-def _stderr_is_terminal() -> bool:
-    import sys
-
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 # -- credit-note -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import typer
 from ordercli.cli import values
 from ordercli.cli.context import app_context
 from ordercli.cli.errors import EXIT_USAGE, fail
+from ordercli.cli.output import ProgressBar, stderr_is_terminal
 from ordercli.domain.orders import CHANNELS
 from ordercli.domain.statuses import Status
 
@@ -17,39 +18,6 @@ top = typer.Typer()
 
 Layout = values._choices("Layout", ("lines", "orders", "shipments", "shopify"))
 ChannelChoice = values._choices("ChannelChoice", CHANNELS)
-
-
-class _Progress:
-    """Rows written, as a bar on stderr, on a terminal only (none in cron or a pipe)."""
-
-    def __init__(self) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self._bar = Progress(TextColumn("exporting", markup=False), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), console=Console(stderr=True), transient=True)
-        self._task = None
-
-    def __enter__(self):
-        self._bar.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._bar.stop()
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._task is None:
-            self._task = self._bar.add_task("export", total=total)
-        self._bar.update(self._task, completed=done)
-
-
-def _stderr_is_terminal() -> bool:
-    import sys
-
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 @top.command("export")
@@ -114,10 +82,10 @@ def export(
     spec = ExportFilter(statuses=tuple(statuses), channels=tuple(c.value for c in channel or ()), since=since,
                         until=until, updated_since=updated_since, since_last=since_last)
     db = state.database()
-    show_progress = dest.kind != STDOUT and _stderr_is_terminal()
+    show_progress = dest.kind != STDOUT and stderr_is_terminal()
     with replacing(dest) as sink:
         if show_progress:
-            with _Progress() as progress:
+            with ProgressBar("exporting") as progress:
                 run = export_orders(db, layout.value, spec, sink, excel=excel, progress=progress)
         else:
             run = export_orders(db, layout.value, spec, sink, excel=excel)

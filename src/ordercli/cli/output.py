@@ -357,3 +357,37 @@ def time_text(value: datetime | None) -> str:
 
 def money_text(value: Money | None) -> str:
     return "" if value is None else f"{value.amount:,} {value.currency}"
+
+
+class ProgressBar:
+    """Work done out of a total, as a bar on stderr (Rich), for long runs on a terminal; the
+    caller shows it only when stderr is one (`stderr_is_terminal`), never in cron or a pipe."""
+
+    def __init__(self, label: str, total: int = 0) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(TextColumn(label, markup=False), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                             console=Console(stderr=True), transient=True)
+        self._task = self._bar.add_task(label, total=total)
+
+    def __enter__(self):
+        self._bar.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._bar.stop()
+
+    def advance(self, count: int) -> None:
+        self._bar.update(self._task, advance=count)
+
+    def __call__(self, done: int, total: int) -> None:
+        """`done` of `total` (a total known only once the work started)."""
+        self._bar.update(self._task, completed=done, total=total)
+
+
+def stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False

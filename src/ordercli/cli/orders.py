@@ -625,7 +625,7 @@ def shipping_charge(
     Example:
       ordercli shipping-charge 1042 6.90 --reason "express delivery"
     """
-    from ordercli.cli import render, shapes
+    from ordercli.cli import shapes
     from ordercli.services.charges import change_shipping_charge
 
     state = app_context(ctx)

@@ -519,7 +519,7 @@ def summary_figures(figures) -> dict:
 
 
 def summary(found) -> dict:
-    """`summary --json`: what was asked, every group per currency, and the totals per currency."""
+    """`summary --json`: what was asked, every group per currency, and all groups per currency (`overall`)."""
     return {
         "by": found.by,
         "since": time_json(found.since),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ordercli.db import dialect
-from ordercli.db.queries import history, locations, shipments, stock
+from ordercli.db.queries import history, shipments, stock
 from ordercli.db.sql import execute, rows
 from ordercli.domain.errors import Field, InvalidData, NotFound, OrderCliError, Problem, Refused
 from ordercli.domain.fulfillment import (

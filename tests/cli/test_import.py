@@ -383,3 +383,18 @@ def test_preparing_alone_or_in_child_processes_stores_the_same(cli, tmp_path):
     assert query(alone, f"SELECT {columns} FROM orders ORDER BY id") == query(cli, f"SELECT {columns} FROM orders "
                                                                                  "ORDER BY id")
     assert counts(alone) == counts(cli)
+
+
+def test_a_json_line_with_a_key_given_twice_is_refused_and_counted(cli, tmp_path):
+    line = ('\ufeff{"channel": "web", "channel_ref": "A1", "channel_ref": "A2", "customer": {"name": "X", '
+            '"email": "x@example.com"}, "billing_address": {"line1": "a", "city": "b", "country": "DE"}, '
+            '"lines": [{"sku": "FEE", "quantity": 1, "unit_price": "1.00", "description": "d"}]}\n')
+    path = tmp_path / "twice.jsonl"
+    path.write_text(line, encoding="utf-8")
+    outcome = cli("import", str(path))
+    assert outcome.exit_code == 5
+    assert outcome.stderr.splitlines() == [
+        'ordercli: row 1: the key "channel_ref" is given twice in one object',
+        "nothing imported: 1 problem(s) in 1 of 1 order(s) (listed above); fix them, or --skip-invalid to import "
+        "the others"]
+    assert table_count(cli, "orders") == 0

@@ -182,8 +182,9 @@ def _report(state, result, source: str, rejects: Path | None) -> None:
     rejected = len(result.rejected)
     existing = _existing_text(result)
     if result.blocked:
-        state.say(f"nothing imported: {len(result.problems)} problem(s) in {rejected} of {result.orders} order(s) "
-                  "(listed above); fix them, or --skip-invalid to import the others"
+        unreadable = sum(1 for r in result.rejected if r.source is None)  # not counted among the file's orders
+        state.say(f"nothing imported: {len(result.problems)} problem(s) in {rejected} of {result.orders + unreadable} "
+                  "order(s) (listed above); fix them, or --skip-invalid to import the others"
                   + ("; nothing changed (dry run)" if result.dry_run else ""))
         return
     if result.dry_run:

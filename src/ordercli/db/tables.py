@@ -385,6 +385,10 @@ class CompanyProfile(SQLModel, table=True):
     invoice_policy: str = Field(sa_column=Column(String, nullable=False, server_default="fulfilled"))
     fallback_font: str | None = None  # a TTF/OTF file on this host for scripts Noto Sans lacks
     label_size: str = Field(sa_column=Column(String, nullable=False, server_default="4x6"))
+    # how many days after delivery a return is accepted (None: no limit); `return --force` overrides it
+    return_days: int | None = Field(default=30, sa_column=Column(
+        Integer, CheckConstraint("return_days IS NULL OR return_days BETWEEN 0 AND 3650",
+                                 name="ck_company_profile_return_days"), nullable=True, server_default=text("30")))
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_by: str | None = None
 
@@ -452,6 +456,7 @@ class Invoice(SQLModel, table=True):
     due_date: str | None = None  # ISO date
     credits_invoice_id: int | None = Field(default=None, foreign_key="invoices.id", index=True)
     reason: str | None = None
+    return_id: int | None = Field(default=None, foreign_key="returns.id", index=True)  # a credit note for a return
 
 
 class InvoiceLine(SQLModel, table=True):
@@ -485,3 +490,114 @@ class ExportCursor(SQLModel, table=True):
     position: int = Field(sa_column=Column(BigInteger, nullable=False))
     updated_at: datetime = Field(sa_type=UTCDateTime)
     updated_by: str
+
+
+# Service after the sale: returns and exchanges, resources and their appointments.
+RETURN_KINDS = ("return", "exchange")
+RETURN_STAGES = ("requested", "received", "inspected", "refunded", "credited", "canceled")
+SETTLEMENTS = ("refund", "credit", "exchange")
+RESOURCE_KINDS = ("technician", "van", "room", "other")
+APPOINTMENT_STAGES = ("booked", "completed", "canceled")
+
+
+class Return(SQLModel, table=True):
+    """A return (RMA) of fulfilled units: requested, received (by whom, when), inspected
+    (each line restocked at a location or written off), then refunded or credited; or
+    canceled before it was received. An exchange's replacement is a new order."""
+
+    __tablename__ = "returns"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", RETURN_KINDS), name="kind"),
+        CheckConstraint(one_of("stage", RETURN_STAGES), name="stage"),
+        CheckConstraint("settled_as IS NULL OR " + one_of("settled_as", SETTLEMENTS), name="settled_as"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    kind: str
+    stage: str = Field(index=True)
+    reason: str
+    refund_shipping: bool = Field(default=False, sa_column=Column(Boolean, nullable=False,
+                                                                 server_default=text("false")))
+    window_override: str | None = None  # why the return window was overridden (--force)
+    replacement_order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
+    refund_minor: int | None = Field(default=None, sa_column=money(nullable=True))
+    currency: str = Field(max_length=3)
+    settled_as: str | None = None
+    settle_reference: str | None = None
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    requested_by: str
+    received_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    received_by: str | None = None
+    inspected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    inspected_by: str | None = None
+    settled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    settled_by: str | None = None
+    canceled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    canceled_by: str | None = None
+    cancel_reason: str | None = None
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ReturnLine(SQLModel, table=True):
+    """Units of an order line coming back, and what the inspection made of them."""
+
+    __tablename__ = "return_lines"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity"),
+        CheckConstraint("restocked >= 0 AND written_off >= 0 AND restocked + written_off <= quantity",
+                        name="inspected"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    return_id: int = Field(foreign_key="returns.id", index=True)
+    order_line_id: int = Field(foreign_key="order_lines.id", index=True)
+    quantity: int
+    restocked: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
+    written_off: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default=text("0")))
+    location_id: int | None = Field(default=None, foreign_key="locations.id")  # where restocked units went
+
+
+class Resource(SQLModel, table=True):
+    """A technician, a van, a fitting room: what an appointment books."""
+
+    __tablename__ = "resources"
+    __table_args__ = (CheckConstraint(one_of("kind", RESOURCE_KINDS), name="kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=64)
+    kind: str
+    note: str | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Appointment(SQLModel, table=True):
+    """A resource booked for a span of time (UTC) for an order, or for one of its service lines,
+    which completing the appointment fulfills. A resource is never double-booked (see 0007)."""
+
+    __tablename__ = "appointments"
+    __table_args__ = (
+        CheckConstraint("ends_at > starts_at", name="span"),
+        CheckConstraint(one_of("stage", APPOINTMENT_STAGES), name="stage"),
+        Index("ix_appointments_resource_starts", "resource_id", "starts_at"),
+        Index("ix_appointments_starts_at", "starts_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    order_line_id: int | None = Field(default=None, foreign_key="order_lines.id")
+    resource_id: int = Field(foreign_key="resources.id")
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    place: str | None = None
+    note: str | None = None
+    stage: str
+    signed_by: str | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    created_by: str
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    completed_by: str | None = None
+    canceled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    canceled_by: str | None = None
+    cancel_reason: str | None = None

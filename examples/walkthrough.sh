@@ -3,9 +3,11 @@
 # stock, a promo code, orders by options and from JSON (with stock promised, and a backorder
 # promised when goods arrive), verification, status changes one by one and in batch, what a
 # refusal looks like, shipping in parts with a carrier, delivery with sign-off, deleting a
-# wrong shipment, fulfilled orders, the seller's profile, invoices split by delivery method, a
-# credit note, a packing slip, a label and a pick list as PDFs, listings, CSV exports (whole,
-# Shopify's layout, incremental), a summary, and orders imported in bulk from a file.
+# wrong shipment, an installation appointment booked, moved and completed (which closes the
+# order), the seller's profile, invoices split by delivery method, a credit note, a return
+# received, credited, inspected and refunded, an exchange, a packing slip, a label, a return slip
+# and a pick list as PDFs, listings, CSV exports (whole, Shopify's layout, incremental), an
+# iCalendar agenda, a summary, and orders imported in bulk from a file.
 # It uses its own database file (ORDERCLI_DB, default: a new temporary file), never yours.
 set -euo pipefail
 
@@ -57,7 +59,7 @@ ordercli verify "$web_order" --by anna --method email
 printf '%s\n%s\n' "$phone_order" "$web_order" | ordercli status - --to ready_to_ship --json
 
 step "A change the state machine refuses (exit code 4, nothing changed)"
-if ordercli status "$phone_order" --to returned; then exit 1; else echo "exit code: $?"; fi
+if ordercli status "$phone_order" --to partially_closed; then exit 1; else echo "exit code: $?"; fi
 
 step "A customer cancels: the order's stock is released; the history says who, when and why"
 ordercli status "$web_order" --to canceled --reason "customer called to cancel" --yes  # --yes: do not ask
@@ -77,8 +79,18 @@ ordercli delete-shipment "$wrong" --reason "packed the wrong box" --yes  # --yes
 ordercli ship "$phone_order" --line CHAI:5 --carrier DHL --tracking 00340434161094042558
 ordercli shipments --order "$phone_order" --deleted
 
-step "The installation was done on site, outside ordercli: closed by hand, with the reason"
-ordercli status "$phone_order" --to closed --reason "installed on site by Tom"
+step "The installation: Tom is booked (times in Europe/Berlin), the slot is moved, a clash refused"
+export ORDERCLI_TZ="${ORDERCLI_TZ:-Europe/Berlin}"
+ordercli appointment resource add tom --kind technician --note "Installer, Berlin"
+install_day=$(python3 -c 'import datetime; print(datetime.date.today() + datetime.timedelta(days=7))')
+visit=$(ordercli appointment book "$phone_order" --line SETUP --at "$install_day 09:00" --duration 2h --with tom)
+if ordercli appointment book "$phone_order" --at "$install_day 10:00" --duration 1h --with tom; then exit 1; else echo "exit code: $?"; fi
+ordercli appointment reschedule "$visit" --at "$install_day 13:00"
+ordercli appointment list --week "$install_day"
+ordercli appointment export --ics "$out/agenda.ics"
+
+step "The installation is done and signed for: the service line is fulfilled, the order closes"
+ordercli appointment complete "$visit" --signed-by "M. Anders"
 ordercli show "$phone_order"
 ordercli list --fulfilled
 
@@ -93,6 +105,19 @@ ordercli invoice "$phone_order" --out "$out/documents"
 ordercli invoice "$phone_order" --out "$out/documents"   # again: the same invoices, nothing new issued
 first_invoice=$(ordercli invoice "$phone_order" --json --out "$out/documents" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["number"])')
 ordercli credit-note "$first_invoice" --line CHAI:1 --reason "one box damaged in transit" --out "$out/documents"
+
+step "A return: two boxes come back crushed; received (the one not credited yet is credited now), inspected, refunded"
+rma=$(ordercli return "$phone_order" --line CHAI:2 --reason "boxes crushed in transit")
+ordercli return-slip "$rma" --out "$out/documents"
+ordercli rma receive "$rma" --by "goods-in"
+ordercli rma inspect "$rma" --write-off CHAI:1 --restock CHAI:1@main
+ordercli rma refund "$rma" --reference "bank transfer 2026-118"
+
+step "An exchange: another box for one that was too strong; the replacement ships like any order"
+ordercli exchange "$phone_order" --return CHAI:1 --for CHAI:1 --reason "wrong blend"
+replacement=$(ordercli returns --kind exchange --json | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["replacement_order"])')
+ordercli ship "$replacement"
+ordercli returns
 
 step "A packing slip and a label for the parcels, and a pick list for what is still to ship"
 ordercli packing-slip "$phone_order" --out "$out/documents"

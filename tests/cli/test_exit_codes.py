@@ -70,6 +70,38 @@ CASES = {
     "shipments": (["shipments", "--stage", "lost"], 2, "--stage 'lost' is not one of picked, packed, handed_over, "
                                                        "delivered, returned_to_sender (see ordercli shipments --help)"),
     "shipment show": (["shipment", "show", "17"], 3, "shipment 17 does not exist"),
+    "return": (["return", "17", "--reason", "too big"], 3, "order 17 does not exist"),
+    "returns": (["returns", "--stage", "lost"], 2, "--stage 'lost' is not one of requested, received, inspected, "
+                                                   "refunded, credited, canceled (see ordercli returns --help)"),
+    "exchange": (["exchange", "17", "--return", "CHAI:1", "--for", "CHAI", "--reason", "defect"], 2,
+                 "say how many CHAI go out instead: --for CHAI:QTY (see ordercli exchange --help)"),
+    "return-slip": (["return-slip", "17"], 3, "return 17 does not exist"),
+    "rma show": (["rma", "show", "17"], 3, "return 17 does not exist"),
+    "rma receive": (["rma", "receive", "abc"], 2, "RETURN 'abc' is not a return number (see ordercli rma receive --help)"),
+    "rma inspect": (["rma", "inspect", "17", "--restock", "CHAI@"], 2,
+                    "'CHAI@': name the location after @ (SKU:QTY@LOCATION) (see ordercli rma inspect --help)"),
+    "rma refund": (["rma", "refund", "17", "--as", "cash"], 2, "--as 'cash' is not one of refund, credit "
+                                                               "(see ordercli rma refund --help)"),
+    "appointment book": (["appointment", "book", "17", "--at", "2099-01-01T09:00", "--duration", "1h", "--with",
+                          "tom"], 3, "order 17 does not exist"),
+    "appointment reschedule": (["appointment", "reschedule", "17", "--at", "2099-01-01T09:00"], 3,
+                               "appointment 17 does not exist"),
+    "appointment cancel": (["appointment", "cancel", "abc", "--reason", "x"], 2,
+                           "APPOINTMENT 'abc' is not an appointment number (see ordercli appointment cancel --help)"),
+    "appointment complete": (["appointment", "complete", "17", "--signed-by", "X"], 3, "appointment 17 does not exist"),
+    "appointment list": (["appointment", "list", "--day", "someday"], 2,
+                         "--day 'someday' is not a day (examples: 2026-12-03, today, tomorrow) "
+                         "(see ordercli appointment list --help)"),
+    "appointment show": (["appointment", "show", "9"], 3, "appointment 9 does not exist"),
+    "appointment export": (["appointment", "export"], 2,
+                           "say the format: --ics (iCalendar) (see ordercli appointment export --help)"),
+    "appointment resource add": (["appointment", "resource", "add", "x", "--kind", "robot"], 2,
+                                 "--kind 'robot' is not one of technician, van, room, other "
+                                 "(see ordercli appointment resource add --help)"),
+    "appointment resource list": (["appointment", "resource", "list", "--csv"], 2,
+                                  "no such option --csv (see ordercli appointment resource list --help)"),
+    "rma cancel": (["rma", "cancel", "17"], 2, "say why the return is canceled: --reason TEXT "
+                                               "(see ordercli rma cancel --help)"),
     "shipment pack": (["shipment", "pack", "17", "--weight", "heavy"], 2,
                       "--weight 'heavy' is not a weight in kg (2.5) (see ordercli shipment pack --help)"),
     "shipment hand-over": (["shipment", "hand-over"], 2,
@@ -158,6 +190,14 @@ MORE = {
     "label, a shipment that is no number": (["label", "abc"], 2,
                                             "SHIPMENT 'abc' is not a shipment number (see ordercli label --help)"),
     "pick-list, unknown location": (["pick-list", "--at", "nowhere"], 3, "location nowhere does not exist"),
+    "appointment book, zero duration": (["appointment", "book", "17", "--at", "2099-01-01T09:00", "--duration", "0m",
+                                         "--with", "tom"], 5,
+                                        "'0m' is no time at all: an appointment lasts a while (examples: 30m, 2h, 1h30m)"),
+    "appointment list, unknown zone": (["appointment", "list", "--tz", "Mars/Base"], 5,
+                                       "--tz 'Mars/Base' is not a time zone (examples: Europe/Berlin, America/New_York, "
+                                       "UTC)"),
+    "return, not a number": (["return", "abc", "--reason", "x"], 2,
+                             "ORDER 'abc' is not an order number (see ordercli return --help)"),
 }
 
 

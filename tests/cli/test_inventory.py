@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.helpers import CUSTOMER, arranging, query, table_count
+from tests.helpers import CUSTOMER, arranging, table_count
 
 
 def ok(outcome):

@@ -64,6 +64,7 @@ def test_list_json_has_the_documented_shape(shop):
         "totals": {"subtotal": {"amount": "15.00", "currency": "MXN"}, "discount": {"amount": "0.00", "currency": "MXN"},
                    "tax": {"amount": "0.00", "currency": "MXN"}, "total": {"amount": "15.00", "currency": "MXN"},
                    "shipping": {"amount": "0.00", "currency": "MXN"}},
+        "return_count": 0,
     }
     assert row["placed_at"].endswith("Z")
     shown = shop.json("show", "2")

@@ -41,6 +41,24 @@ SHIPMENT = {
     "lines": [{"line": int, "sku": str, "description": str, "location": TEXT, "quantity": int}],
     "deleted": ({"at": TIME, "by": str, "reason": TEXT}, None),
 }
+LOCAL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2}")
+APPOINTMENT = {
+    "number": int, "order": int, "order_status": str, "line": (int, None), "sku": TEXT, "resource": str,
+    "resource_kind": str, "stage": str, "starts_at": TIME, "ends_at": TIME, "starts_local": LOCAL_TIME,
+    "ends_local": LOCAL_TIME, "time_zone": str, "duration_minutes": int, "place": TEXT, "note": TEXT,
+    "customer": CUSTOMER_SHAPE, "sequence": int, "created_at": TIME, "created_by": str, "updated_at": TIME,
+    "completed": ({"at": TIME, "by": str, "signed_by": str}, None),
+    "canceled": ({"at": TIME, "by": str, "reason": str}, None),
+}
+RESOURCE = {"name": str, "kind": str, "note": TEXT, "created_at": TIME, "booked_count": int}
+RETURN = {
+    "number": int, "order": int, "order_status": str, "kind": str, "stage": str, "reason": str,
+    "lines": [{"line": int, "sku": str, "description": str, "quantity": int, "restocked": int, "written_off": int,
+               "location": TEXT}],
+    "refund": MONEY, "refund_shipping": bool, "window_override": TEXT, "replacement_order": (int, None),
+    "credit_notes": [str], "requested_at": TIME, "stages": [{"stage": str, "at": TIME, "by": str}],
+    "settled_as": TEXT, "reference": TEXT, "cancel_reason": TEXT,
+}
 ORDER = {
     "number": int, "status": str, "channel": str, "channel_ref": TEXT, "currency": str,
     "placed_at": TIME, "updated_at": TIME,
@@ -52,18 +70,22 @@ ORDER = {
         "line": int, "sku": str, "description": str, "kind": str, "quantity": int, "unit_price": MONEY,
         "discount": MONEY, "order_discount": MONEY, "tax_rate": DECIMAL, "net": MONEY, "tax": MONEY,
         "total": MONEY, "delivery_method": str, "promised": [{"location": str, "quantity": int}], "waiting": int,
-        "shipped": int,
+        "shipped": int, "returned": int,
     }],
     "totals": TOTALS,
     "history": [HISTORY_ENTRY],
     "shipments": [SHIPMENT],
     "shipping_charge": {"amount": MONEY, "tax_rate": DECIMAL, "tax": MONEY},
+    "returns": [RETURN],
+    "appointments": [APPOINTMENT],
 }
 CREATED_ORDER = {**ORDER, "existing": bool}
 ORDER_SUMMARY = {
     "number": int, "status": str, "channel": str, "channel_ref": TEXT, "currency": str, "placed_at": TIME,
-    "customer": CUSTOMER_SHAPE, "verified": bool, "line_count": int, "totals": TOTALS,
+    "customer": CUSTOMER_SHAPE, "verified": bool, "line_count": int, "totals": TOTALS, "return_count": int,
 }
+EXCHANGE = {"return": RETURN, "replacement": ORDER, "difference": MONEY}
+RETURN_SLIP = {"return_number": int, "order": int, "kind": str, "units": int, "file": TEXT}
 STATUS_OUTCOME = {"number": (int, None), "input": str, "from": TEXT, "to": str, "ok": bool, "changed": bool,
                   "error": TEXT, "code": int}
 EXPIRY = {"dry_run": bool,
@@ -94,7 +116,8 @@ PROFILE = {"name": TEXT, "address": (ADDRESS, None), "tax_id": TEXT, "email": TE
            "logo_sha256": (CHECKSUM, None), "invoice_prefix": str, "credit_prefix": str, "yearly_reset": bool,
            "padding": int, "next_invoice_number": str, "next_credit_note_number": str, "locale": str,
            "payment_terms": TEXT, "payment_days": (int, None), "footer": TEXT, "invoice_policy": str,
-           "fallback_font": TEXT, "label_size": str, "updated_at": (TIME, None), "updated_by": TEXT}
+           "fallback_font": TEXT, "label_size": str, "updated_at": (TIME, None), "updated_by": TEXT,
+           "return_days": (int, None)}
 
 # Every command that prints JSON, and the shape it prints.
 SUMMARY_FIGURES = {
@@ -169,6 +192,23 @@ SHAPE_OF = {
     "pick-list": PICK_LIST,
     "profile set": PROFILE,
     "profile show": PROFILE,
+    "return": RETURN,
+    "returns": [RETURN],
+    "exchange": EXCHANGE,
+    "return-slip": RETURN_SLIP,
+    "rma show": RETURN,
+    "rma receive": RETURN,
+    "rma inspect": RETURN,
+    "rma refund": RETURN,
+    "rma cancel": RETURN,
+    "appointment resource add": RESOURCE,
+    "appointment resource list": [RESOURCE],
+    "appointment book": APPOINTMENT,
+    "appointment reschedule": APPOINTMENT,
+    "appointment cancel": APPOINTMENT,
+    "appointment complete": APPOINTMENT,
+    "appointment list": [APPOINTMENT],
+    "appointment show": {**APPOINTMENT, "history": [HISTORY_ENTRY]},
 }
 
 
@@ -235,7 +275,7 @@ def assert_shapes(*outputs) -> None:
     problems += [p for command, document in outputs for p in schema_problems(command, document)]
     assert problems == []
     unseen = [part for command, _ in outputs for part in _parts(SHAPE_OF[command]) if id(part) not in seen]
-    assert unseen == [], "the documents do not show these parts of the shapes"
+    assert unseen == [], f"the documents do not show these parts of the shapes: {unseen}"
 
 
 def json_of(outcome, code: int = 0):
@@ -309,7 +349,7 @@ def test_every_command_that_prints_json_has_a_contract():
     assert found == set(SHAPE_OF)
 
 
-def test_an_order(shop):
+def test_an_order(shop, tmp_path):
     created = json_of(shop("create", *CUSTOMER, "--line", "CHAI:2", "--line", "GIFT:1@2.50:Gift wrapping",
                            "--promo", "WELCOME10", "--ref", "W-1", "--channel", "web", "--json"))
     number = str(created["number"])
@@ -319,10 +359,20 @@ def test_an_order(shop):
     wrong = ship(shop, number, "--line", "CHAI:1", "--stage", "picked")
     assert shop("delete-shipment", str(wrong), "--reason", "wrong box", "--yes").exit_code == 0
     ship(shop, number, "--line", "CHAI:1")
+    assert shop("profile", "set", "--name", "Northwind", "--address", "Obere Str. 57", "--city", "Berlin",
+                "--country", "DE", "--tax-id", "DE123456789").exit_code == 0
+    assert shop("invoice", number, "--out", str(tmp_path)).exit_code == 0
+    rma = json_of(shop("return", number, "--line", "CHAI:1", "--reason", "too sweet", "--json"))["number"]
+    assert shop("rma", "receive", str(rma)).exit_code == 0
+    assert shop("appointment", "resource", "add", "tom", "--kind", "technician").exit_code == 0
+    for args in (["--line", "GIFT", "--at", "2099-06-14T09:00"], ["--at", "2099-06-15T09:00"]):
+        assert shop("appointment", "book", number, *args, "--duration", "1h", "--with", "tom").exit_code == 0
+    assert shop("appointment", "complete", "1", "--signed-by", "M. Anders").exit_code == 0
+    assert shop("appointment", "cancel", "2", "--reason", "not needed").exit_code == 0
     shown = json_of(shop("show", number, "--json"))
     assert (created["verification"], shown["verification"]["by"]) == (None, "anna")
     assert (created["shipments"], [s["deleted"] is None for s in shown["shipments"]]) == ([], [False, True])
-    assert [(line["sku"], line["shipped"]) for line in shown["lines"]] == [("CHAI", 1), ("GIFT", 0)]
+    assert [(line["sku"], line["shipped"]) for line in shown["lines"]] == [("CHAI", 1), ("GIFT", 1)]
     other = json_of(shop("create", *CUSTOMER, "--line", "CHAI:1", "--shipping", "4.90", "--json"))["number"]
     charged = json_of(shop("shipping-charge", str(other), "5.90", "--json"))
     assert charged["shipping_charge"]["amount"]["amount"] == "5.90"
@@ -588,8 +638,11 @@ def test_one_name_and_one_shape_for_each_thing():
     picked_for = definitions["pick_list"]["properties"]["by_location"]["items"]["properties"]["items"]["items"][
         "properties"]["orders"]["items"]
     referring = [definitions[name] for name in ("movement", "shipment", "document", "packing_slip", "label")]
-    assert [found for found in _objects(schema()) if "order" in found["properties"]] == [*referring, picked_for]
-    assert [found["properties"]["order"] for found in [*referring[1:], picked_for]] == [{"type": "integer"}] * 5
+    returning = [definitions[name] for name in ("return", "return_slip", "appointment", "appointment_detail")]
+    assert [found for found in _objects(schema()) if "order" in found["properties"]] == [
+        *referring, picked_for, *returning]
+    assert [found["properties"]["order"] for found in [*referring[1:], picked_for, *returning]] == [
+        {"type": "integer"}] * 9
     assert list(definitions["shipment"]["properties"])[:2] == ["number", "order"]
     assert definitions["shipment"]["properties"]["order"] == {"type": "integer"}
     # a listing's item is the thing itself with fewer fields, each of the same shape
@@ -617,7 +670,7 @@ def test_jsonl_prints_each_object_of_the_json_compact_on_a_line_of_its_own(shop)
         "expire": ["expire", "--older-than", "1h", "--dry-run"], "product list": ["product", "list"],
         "stock list": ["stock", "list"], "stock history": ["stock", "history", "CHAI"], "stock check": ["stock", "check"],
         "location list": ["location", "list"], "promo list": ["promo", "list"],
-        "ship": ["ship", *ready, "--dry-run"], "shipments": ["shipments"],
+        "ship": ["ship", *ready, "--dry-run"], "shipments": ["shipments"], "returns": ["returns"],
     }
     assert set(_with_jsonl()) == set(invocations)
     for command, args in invocations.items():
@@ -682,3 +735,60 @@ def test_an_import(shop, tmp_path):
     rejected = json.loads(skipped.stdout)
     assert skipped.exit_code == 5 and rejected["rejects_file"] and rejected["rejected"][0]["problems"][0]["code"] == 5
     assert_shapes(("import", dry), ("import", imported), ("import", again), ("import", noted), ("import", rejected))
+
+
+def test_returns_exchanges_and_the_return_slip(shop, tmp_path):
+    assert shop("stock", "receive", "CHAI", "10").exit_code == 0
+    number = ready_order(shop, "CHAI:4")
+    wrong = ship(shop, str(number), "--line", "CHAI:1", "--stage", "picked")
+    assert shop("delete-shipment", str(wrong), "--reason", "wrong box", "--yes").exit_code == 0
+    ship(shop, str(number), "--line", "CHAI:3")
+    assert shop("profile", "set", "--name", "Northwind", "--address", "Obere Str. 57", "--city", "Berlin",
+                "--country", "DE", "--tax-id", "DE123456789", "--return-days", "0").exit_code == 0
+    assert shop("invoice", str(number), "--out", str(tmp_path)).exit_code == 0
+    opened = json_of(shop("return", str(number), "--line", "CHAI:2", "--reason", "too big", "--force", "goodwill",
+                          "--json"))
+    rma = str(opened["number"])
+    received = json_of(shop("rma", "receive", rma, "--json"))
+    inspected = json_of(shop("rma", "inspect", rma, "--write-off", "CHAI:1", "--json"))
+    refunded = json_of(shop("rma", "refund", rma, "--reference", "PSP-1", "--json"))
+    shown = json_of(shop("rma", "show", rma, "--json"))
+    exchanged = json_of(shop("exchange", str(number), "--return", "CHAI:1", "--for", "CHAI:1", "--reason", "defect",
+                             "--force", "goodwill", "--json"))
+    canceled = json_of(shop("rma", "cancel", str(exchanged["return"]["number"]), "--reason", "kept", "--json"))
+    listed = json_of(shop("returns", "--json"))
+    slip = json_of(shop("return-slip", rma, "--out", str(tmp_path / "slip.pdf"), "--json"))
+    assert shop("appointment", "resource", "add", "van-1", "--kind", "van").exit_code == 0
+    for day in ("14", "15"):  # a delivery visit done, another called off
+        assert shop("appointment", "book", str(number), "--at", f"2099-06-{day}T09:00", "--duration", "1h", "--with",
+                    "van-1").exit_code == 0
+    assert shop("appointment", "complete", "1", "--signed-by", "M. Anders").exit_code == 0
+    assert shop("appointment", "cancel", "2", "--reason", "not needed").exit_code == 0
+    order = json_of(shop("show", str(number), "--json"))
+    summaries = json_of(shop("list", "--json"))
+    assert received["credit_notes"] and refunded["settled_as"] == "refund"
+    assert_shapes(("return", opened), ("rma receive", received), ("rma inspect", inspected),
+                  ("rma refund", refunded), ("rma show", shown), ("exchange", exchanged), ("rma cancel", canceled),
+                  ("returns", listed), ("return-slip", slip), ("show", order), ("list", summaries))
+
+
+def test_appointments_and_resources(shop, tmp_path):
+    number = str(place_order(shop))  # its GIFT line is a service
+    make_ready(shop, int(number))
+    added = json_of(shop("appointment", "resource", "add", "tom", "--kind", "technician", "--note", "ladder",
+                         "--json"))
+    resources = json_of(shop("appointment", "resource", "list", "--json"))
+    booked = json_of(shop("appointment", "book", number, "--line", "GIFT", "--at", "2099-06-14T09:00", "--duration",
+                          "2h", "--with", "tom", "--tz", "Europe/Berlin", "--json"))
+    moved = json_of(shop("appointment", "reschedule", str(booked["number"]), "--at", "2099-06-14T10:00", "--tz",
+                         "Europe/Berlin", "--json"))
+    done = json_of(shop("appointment", "complete", str(booked["number"]), "--signed-by", "M. Anders", "--json"))
+    other = json_of(shop("appointment", "book", number, "--at", "2099-06-16T09:00", "--duration", "1h", "--with",
+                         "tom", "--json"))
+    canceled = json_of(shop("appointment", "cancel", str(other["number"]), "--reason", "not needed", "--json"))
+    agenda = json_of(shop("appointment", "list", "--all", "--json"))
+    detail = json_of(shop("appointment", "show", str(booked["number"]), "--json"))
+    assert (moved["sequence"], done["stage"], canceled["stage"]) == (1, "completed", "canceled")
+    assert_shapes(("appointment resource add", added), ("appointment resource list", resources),
+                  ("appointment book", booked), ("appointment reschedule", moved), ("appointment complete", done),
+                  ("appointment cancel", canceled), ("appointment list", agenda), ("appointment show", detail))

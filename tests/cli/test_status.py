@@ -61,7 +61,7 @@ def test_transitions_by_hand_on_both_backends(cli, verified_order):
     number = str(verified_order)
     assert cli("status", number, "--to", "ready_to_ship").exit_code == 0
     assert cli("status", number, "--to", "open").exit_code == 0
-    refused = cli("status", number, "--to", "returned")
+    refused = cli("status", number, "--to", "returned", "--reason", "parcel came back")
     assert refused.exit_code == 4
     assert "open -> returned is not allowed" in refused.stderr
     no_reason = cli("status", number, "--to", "closed")

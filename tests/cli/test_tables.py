@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from ordercli.cli import documents, fulfillment, locations, output, products, promos, render, stock, summary
+from ordercli.cli import (appointments, documents, fulfillment, locations, output, products, promos, render, returns,
+                          stock, summary)
 from ordercli.cli.output import Table, key, number, text
 from tests.helpers import CUSTOMER, force_status
 
@@ -58,6 +59,17 @@ def shop(cli, tmp_path, monkeypatch):
     ok(cli("profile", "set", "--name", NAME, "--address", ADDRESS, "--city", "Berlin", "--country", "DE", "--tax-id",
            "DE123456789", "--invoice-policy", "ordered"))
     ok(cli("invoice", "1", "2"))
+    # a third order, shipped and partly coming back, for a reason people typed
+    third = ok(cli("create", "--name", NAME, "--email", "evil@example.com", "--address", ADDRESS, "--city", "Berlin",
+                   "--country", "DE", "--line", "CABLE-2M:2"))
+    assert third.stdout.strip() == "3"
+    ok(cli("verify", "3", "--by", "anna"))
+    ok(cli("status", "3", "--to", "ready_to_ship"))
+    ok(cli("ship", "3"))
+    ok(cli("return", "3", "--line", "CABLE-2M:1", "--reason", REASON))
+    ok(cli("appointment", "resource", "add", "van-1", "--kind", "van", "--note", NOTE))
+    ok(cli("appointment", "book", "3", "--at", "2099-06-14T09:00", "--duration", "2h", "--with", "van-1", "--where",
+           ADDRESS, "--note", NOTE, "--tz", "UTC"))
     return cli
 
 
@@ -81,6 +93,13 @@ TABLES = {
     ("packing-slip", "1"): [documents.SLIPS],
     ("pick-list", "--status", "ready_to_ship", "--status", "partially_shipped"): [documents.PICKS],
     ("summary", "--no-chart"): [summary.SUMMARY],
+    ("show", "3"): [render.LINES, render.ORDER_SHIPMENTS, render.ORDER_RETURNS, render.ORDER_APPOINTMENTS,
+                    render.HISTORY],
+    ("appointment", "resource", "list"): [appointments.RESOURCES],
+    ("appointment", "list", "--all"): [appointments.AGENDA],
+    ("returns",): [returns.RETURNS],
+    ("rma", "show", "1"): [returns.RETURN_LINES],
+    ("return-slip", "1"): [documents.RETURN_SLIPS],
 }
 
 
@@ -89,7 +108,8 @@ ASKED = {id(render.PREVIEW_LINES): "tests/cli/test_create_interactive.py"}
 
 
 def test_every_table_of_the_command_line_is_exercised_here():
-    declared = {id(value) for module in (render, products, stock, locations, promos, fulfillment, documents, summary)
+    declared = {id(value) for module in (render, products, stock, locations, promos, fulfillment, documents, summary,
+                                         returns, appointments)
                 for value in vars(module).values() if isinstance(value, Table)}
     assert declared == {id(table) for tables in TABLES.values() for table in tables} | set(ASKED)
 
@@ -109,6 +129,12 @@ def test_user_data_is_printed_as_text_never_as_markup(shop):
         ("shipments",): [CARRIER, TRACKING],
         ("shipment", "show", "1"): [CARRIER, TRACKING, PRODUCT],
         ("carrier", "list"): [CARRIER],
+        ("returns",): [REASON],
+        ("rma", "show", "1"): [REASON, PRODUCT],
+        ("show", "3"): [NAME, REASON, ADDRESS],
+        ("appointment", "list", "--all"): [NAME, ADDRESS],
+        ("appointment", "show", "1"): [NAME, ADDRESS, NOTE],
+        ("appointment", "resource", "list"): [NOTE],
         ("pick-list", "--status", "ready_to_ship", "--status", "partially_shipped"): [PRODUCT],
     }
     for args, texts in wanted.items():
@@ -202,10 +228,11 @@ def test_the_invoice_table_leaves_out_the_file_then_the_method_then_the_state(sh
 
 def test_without_a_terminal_a_table_is_tab_separated_values_for_cut_and_awk(shop):
     outcome = ok(shop.run("list"))
-    assert [line.split("\t")[2] for line in outcome.stdout.splitlines()] == ["partially_shipped", "ready_to_ship"]
+    assert [line.split("\t")[2] for line in outcome.stdout.splitlines()] == [
+        "closed (1 return)", "partially_shipped", "ready_to_ship"]
     awk = subprocess.run(f"{sys.executable} -m ordercli --db '{shop.target}' list | awk -F'\\t' '{{print $6}}'",
                          shell=True, capture_output=True, text=True, check=True)
-    assert awk.stdout == f"{LONG_NAME}\n{NAME}\n"
+    assert awk.stdout == f"{NAME}\n{LONG_NAME}\n{NAME}\n"
 
 
 def test_a_terminal_gets_a_bold_header_unless_no_color_is_set():
@@ -270,14 +297,14 @@ def test_listed_ids_pipe_into_a_batch_status_change(shop):
     for _ in range(2):
         ok(shop("create", *CUSTOMER, "--line", "FEE:1@1.00:Fee"))
     ids = ok(shop.run("list", "--status", "open", "--ids"))
-    assert ids.stdout == "4\n3\n"
+    assert ids.stdout == "5\n4\n"
     base = f"{sys.executable} -m ordercli --db '{shop.target}'"
     piped = subprocess.run(f"{base} list --status open --ids | {base} status - --to canceled --reason 'closing day'",
                            shell=True, capture_output=True, text=True)
     assert piped.returncode == 0, piped.stderr
     assert "moved 2 order(s) to canceled" in piped.stderr
     assert [o["status"] for o in shop.json("list", "--sort", "number")] == [
-        "ready_to_ship", "partially_shipped", "canceled", "canceled"]
+        "ready_to_ship", "partially_shipped", "closed", "canceled", "canceled"]
 
 
 def test_no_headers_goes_with_csv_only(shop):

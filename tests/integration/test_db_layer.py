@@ -94,6 +94,7 @@ DUPLICATES = {
     "uq_locations_one_default": "INSERT INTO locations (name, kind, is_default, created_at) VALUES (:sku, 'store', true, :at)",
     "uq_promo_codes_code": "INSERT INTO promo_codes (code, percent_bp, uses, created_at) VALUES ('C', 100, 0, :at)",
     "uq_carriers_name": "INSERT INTO carriers (name, created_at) VALUES ('DHL', :at)",
+    "uq_resources_name": "INSERT INTO resources (name, kind, created_at) VALUES ('tom', 'technician', :at)",
 }
 
 

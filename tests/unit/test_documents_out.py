@@ -23,7 +23,6 @@ from pathlib import Path
 import pytest
 
 from ordercli.domain.errors import DeviceUnavailable, InvalidData
-from ordercli.io import documents_out
 from ordercli.io.documents_out import DIRECTORY, FILE, STDOUT, destination, safe_name, write_all
 
 PDF_A = b"%PDF-1.4\n" + b"A" * 5000 + b"\n%%EOF\n"

@@ -19,7 +19,7 @@ from ordercli.domain.statuses import (
 # partially_shipped by hand mean the goods left outside ordercli (an external shipment).
 HAND, SHIPMENT = frozenset({Trigger.BY_HAND}), frozenset({Trigger.SHIPMENT})
 SHIPMENT_OR_HAND = frozenset({Trigger.SHIPMENT, Trigger.BY_HAND})
-DELETED, RETURN = frozenset({Trigger.SHIPMENT_DELETED}), frozenset({Trigger.RETURN})
+DELETED, RETURN_OR_HAND = frozenset({Trigger.SHIPMENT_DELETED}), frozenset({Trigger.RETURN, Trigger.BY_HAND})
 EXPECTED = {
     ("open", "ready_to_ship"): HAND,
     ("open", "canceled"): HAND,
@@ -37,8 +37,8 @@ EXPECTED = {
     ("partially_shipped", "ready_to_ship"): DELETED,
     ("closed", "partially_shipped"): DELETED,
     ("closed", "ready_to_ship"): DELETED,
-    ("closed", "returned"): RETURN,
-    ("partially_closed", "returned"): RETURN,
+    ("closed", "returned"): RETURN_OR_HAND,
+    ("partially_closed", "returned"): RETURN_OR_HAND,
 }
 
 PAIRS = [(a, b) for a, b in itertools.product(Status, Status) if a != b]

@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from ordercli import __version__
-from ordercli.cli import (database, documents, export, fulfillment, importing, locations, orders, products, promos,
-                          stock, summary)
+from ordercli.cli import (appointments, database, documents, export, fulfillment, importing, locations, orders,
+                          products, promos, returns, stock, summary)
 from ordercli.cli.context import AppContext
 from ordercli.cli.errors import OrderCliGroup
 
@@ -73,6 +73,7 @@ def root(
 
 app.add_typer(orders.app)
 app.add_typer(fulfillment.top)
+app.add_typer(returns.top)
 app.add_typer(stock.top)
 app.add_typer(documents.top)
 app.add_typer(export.top)
@@ -85,6 +86,25 @@ Examples:
   ordercli shipment show 17
   ordercli shipment hand-over 17 --carrier DHL --tracking 00340434161094042557
   ordercli shipment deliver 17 --signed-by "M. Anders"
+""")
+app.add_typer(returns.app, name="rma", help="""A return's stages after `return`: receive, inspect, refund (or cancel).
+
+\b
+Examples:
+  ordercli rma show 7
+  ordercli rma receive 7 --by "goods-in"
+  ordercli rma inspect 7 --write-off CHAI:1
+  ordercli rma refund 7 --reference "PSP re_3Nc2"
+""")
+app.add_typer(appointments.app, name="appointment", help="""Appointments: installation, repair, delivery, booked on a named resource.
+
+\b
+Examples:
+  ordercli appointment resource add tom --kind technician
+  ordercli appointment book 1042 --line INSTALL --at "2026-12-03 09:00" \\
+    --duration 2h --with tom
+  ordercli appointment list --week
+  ordercli appointment complete 7 --signed-by "M. Anders"
 """)
 app.add_typer(fulfillment.carriers, name="carrier", help="""Carriers and their tracking pages.
 

@@ -363,6 +363,49 @@ def packing_slip(
     state.say(f"{len(slips)} packing slip(s)")
 
 
+@top.command("return-slip")
+@output_options(json="Print the return slip: return, order, file.")
+def return_slip(
+    ctx: typer.Context,
+    output: Output,
+    return_number: Annotated[int, typer.Argument(metavar="RETURN", show_default=False, parser=read_shipment,
+                                                 help="The return's number (ordercli returns lists them).")],
+    out: Out = None,
+    print_it: PrintIt = False,
+    printer: Printer = None,
+) -> None:
+    """Render a return slip: what comes back, from whom, to whom and why, with the return's barcode.
+
+    The customer packs it with the goods; goods-in scans RMA-N and receives the return.
+
+    \b
+    Examples:
+      ordercli return-slip 7 --out slips/
+      ordercli return-slip 7 --print
+    """
+    from ordercli.documents.render import render_return_slip
+    from ordercli.services.documents import return_slip as find
+    from ordercli.services.profile import get_profile
+
+    state = app_context(ctx)
+    db = state.database()
+    dest = _destination(out, 1, print_it=print_it, printer=printer)
+    _stdout_free(dest, output)
+    slip = find(db, return_number)
+    named = [(f"return-slip-{slip.return_number}", render_return_slip(slip, fallback_font=_fallback(get_profile(db))))]
+    where = _deliver(state, dest, named, lambda: named[0][1], print_it=print_it, printer=printer,
+                     title=f"return slip {slip.return_number}")
+    if not _pdf_on_stdout(dest):
+        output.emit((slip, where.get(named[0][0], "")), shape=shapes.return_slip,
+                    table=lambda data: RETURN_SLIPS([data]))
+    state.say(f"return slip of return {slip.return_number}")
+
+
+RETURN_SLIPS = Table((number("Return"), number("Order"), key("Kind"), number("Units"), text("File")),
+                     lambda rows: ((s.return_number, s.order_number, s.kind, sum(line.quantity for line in s.lines),
+                                    _near(f)) for s, f in rows))
+
+
 def _joined(pdfs: list[bytes]) -> bytes:
     from ordercli.documents.render import join_pdfs
 
@@ -527,6 +570,11 @@ def profile_set(
     label_size: Annotated[values.LabelSize | None, typer.Option(
         "--label-size", metavar="SIZE", show_default=False, case_sensitive=False,
         help="Default size of shipping labels: 4x6 (inches) or a6.")] = None,
+    return_days: Annotated[int | None, typer.Option(
+        "--return-days", metavar="DAYS", show_default=False,
+        help="Returns are accepted this many days after delivery (30); `return --force` overrides it.")] = None,
+    no_return_limit: Annotated[bool, typer.Option(
+        "--no-return-limit", help="Returns are accepted any time after delivery.")] = False,
 ) -> None:
     """Set the seller's details and how documents are numbered and made.
 
@@ -550,7 +598,11 @@ def profile_set(
              "invoice_prefix": invoice_prefix, "credit_prefix": credit_prefix, "yearly_reset": yearly_reset,
              "number_padding": padding, "locale": locale, "payment_terms": payment_terms,
              "payment_days": payment_days, "footer": footer, "invoice_policy": invoice_policy,
-             "fallback_font": fallback_font, "label_size": label_size}
+             "fallback_font": fallback_font, "label_size": label_size, "return_days": return_days}
+    if no_return_limit:
+        if return_days is not None:
+            raise fail("give --return-days or --no-return-limit, not both", EXIT_USAGE)
+        given["return_days"] = "none"
     changes = {k: getattr(v, "value", v) for k, v in given.items() if v is not None}
     if not changes and logo is None and not no_logo:
         raise fail("give at least one option to set", EXIT_USAGE)
@@ -603,4 +655,5 @@ def _print_profile(view) -> None:
         ("Invoice policy", p.invoice_policy),
         ("Fallback font", p.fallback_font or ""),
         ("Label size", p.label_size),
+        ("Return window", "no limit" if p.return_days is None else f"{p.return_days} days after delivery"),
     ])

@@ -33,6 +33,15 @@ EXIT_INTERRUPTED = 130
 # What the command line calls the input fields the services name in their errors: each by its
 # flag. Files keep the fields' own names (`create --from-file` says `customer.name`).
 FLAG_FOR_FIELD = {
+    "at": "--at",
+    "duration": "--duration",
+    "resource": "--with",
+    "place": "--where",
+    "force": "--force",
+    "restock": "--restock",
+    "return": "--return",
+    "for": "--for",
+    "reference": "--reference",
     "customer.name": "--name",
     "customer.email or customer.phone": "--email or --phone",
     "customer.email": "--email",
@@ -106,7 +115,8 @@ EXIT_CODES = {
     EXIT_UNEXPECTED: "unexpected error (a bug: run with --debug and report it)",
     EXIT_USAGE: "usage error: unknown command or option, missing argument or option, a value not among the "
                 "choices, or an order number, count, duration or date that cannot be read",
-    EXIT_NOT_FOUND: "not found: no such order, product, location, promo code, shipment or carrier",
+    EXIT_NOT_FOUND: "not found: no such order, product, location, promo code, shipment, carrier, return, "
+                    "appointment or resource",
     EXIT_REFUSED: "refused by a business rule (illegal transition, insufficient stock, promo used up, duplicate) "
                   "or by you at a confirmation prompt",
     EXIT_INVALID: "invalid data: bad email, phone, country, quantity, price, text; a wrong file or stdin",

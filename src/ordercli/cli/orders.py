@@ -488,6 +488,8 @@ def status(
     yes: confirm.Yes = False,
     line: Annotated[list[str] | None, typer.Option("--line", "-l", metavar="SKU:QTY", help=(
         "With --to partially_shipped: the units that left outside ordercli; repeatable."))] = None,
+    restock: Annotated[str | None, typer.Option("--restock", metavar="LOCATION", help=(
+        "With --to returned: where the goods are back on the shelf (default: where they shipped from)."))] = None,
 ) -> None:
     """Change the status of one or many orders, through the transition table.
 
@@ -498,7 +500,9 @@ def status(
     asks first on a terminal; without one, more than 100 orders need --yes. Closed (or
     partially_shipped with --line) by hand means the goods left outside ordercli: each order
     gets an `external` shipment of what is outstanding, which takes the stock it holds; the
-    --reason is required.
+    --reason is required. Returned by hand records a return of everything fulfilled (the
+    goods are back: restocked where they shipped from, or at --restock) and credits what was
+    invoiced of it; the --reason is required.
 
     \b
     Examples:
@@ -526,6 +530,10 @@ def status(
             wants = tuple(_read_want_or_fail(spec) for spec in line)
     elif line:
         raise fail("--line goes with --to partially_shipped or closed", EXIT_USAGE)
+    if to == Status.RETURNED and not (reason or "").strip():
+        raise fail("--to returned by hand records that the goods came back: give --reason", EXIT_USAGE)
+    if restock is not None and to != Status.RETURNED:
+        raise fail("--restock goes with --to returned", EXIT_USAGE)
 
     state = app_context(ctx)
     entries = _order_inputs(orders or [], from_file)
@@ -534,7 +542,7 @@ def status(
         _confirm_status(state, entries, to, reason=reason, skip_invalid=skip_invalid)
     result = change_status(
         state.database(), entries, to, state.stamp("status"),
-        reason=reason, skip_invalid=skip_invalid, dry_run=dry_run, detail=output.json, wants=wants,
+        reason=reason, skip_invalid=skip_invalid, dry_run=dry_run, detail=output.json, wants=wants, restock=restock,
     )
     from ordercli.cli import shapes
 

@@ -44,6 +44,15 @@ def print_order(order: OrderView) -> None:
     if order.shipments:
         print()
         ORDER_SHIPMENTS(order.shipments, title="Shipments")
+    if order.returns:
+        print()
+        ORDER_RETURNS([(order.number, r) for r in order.returns], title="Returns")
+    if order.appointments:
+        from ordercli.cli.appointments import zone_of
+
+        zone = zone_of(None)
+        print()
+        ORDER_APPOINTMENTS([(a, zone) for a in order.appointments], title=f"Appointments ({_zone_text(zone)})")
     if order.history:
         print()
         HISTORY(order.history, title="History")
@@ -87,6 +96,8 @@ def stock_text(line) -> str:
     parts = ", ".join(f"{p.quantity} {p.location}" for p in line.promised)
     if line.waiting:
         parts = (parts + "; " if parts else "") + f"{line.waiting} waiting"
+    if getattr(line, "returned", 0):
+        parts = (parts + "; " if parts else "") + f"{line.returned} returned"
     return parts
 
 
@@ -117,7 +128,9 @@ HISTORY = Table(
 SUMMARIES = Table(
     (number("Number"), key("Placed (UTC)"), key("Status"), key("Channel"), text("Ref"), text("Customer", 16),
      number("Lines"), number("Total"), key("Verified")),
-    lambda rows: [(r.number, time_text(r.placed_at), r.status, r.channel, r.channel_ref, r.customer.name, r.lines,
+    lambda rows: [(r.number, time_text(r.placed_at), r.status + (f" ({r.returns} return{'s' if r.returns > 1 else ''})"
+                                                                 if r.returns else ""),
+                   r.channel, r.channel_ref, r.customer.name, r.lines,
                    money_text(r.total), "yes" if r.verified else "no") for r in rows],
     drop=("Ref", "Lines", "Channel", "Verified", "Placed (UTC)", "Total"),
     empty="no orders match",
@@ -178,6 +191,38 @@ SHIPMENT_LINES = Table(
     (number("#"), key("SKU"), text("Description", 12), key("Location"), number("Qty")),
     lambda lines: [(l.line_no, l.sku, l.description, l.location or "", l.quantity) for l in lines],
     drop=("Location", "#"),
+)
+
+def _return_kind(number: int, view) -> str:
+    if view.order_number != number:
+        return f"replaces, for order {view.order_number}"
+    if view.replacement_order is not None:
+        return f"exchange: order {view.replacement_order}"
+    return view.kind
+
+
+ORDER_RETURNS = Table(
+    (number("Return"), key("Stage"), text("Kind", 8), text("Lines", 12), number("Refund"), text("Reason", 8)),
+    lambda pairs: [(v.number, v.stage, _return_kind(n, v), ", ".join(f"{l.sku} {l.quantity}" for l in v.lines),
+                    money_text(v.refund), v.reason) for n, v in pairs],
+    drop=("Refund", "Kind", "Reason"),
+)
+
+def _local(moment, zone) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _zone_text(zone) -> str:
+    from ordercli.domain.appointments import zone_name
+
+    return zone_name(zone)
+
+
+ORDER_APPOINTMENTS = Table(
+    (number("Appt"), key("Stage"), key("Starts"), key("Ends"), key("With"), key("Line"), text("Place", 10)),
+    lambda pairs: [(a.id, a.stage, _local(a.starts_at, zone), _local(a.ends_at, zone)[11:], a.resource,
+                    a.sku or "", a.place or "") for a, zone in pairs],
+    drop=("Place", "Line", "Ends", "With", "Stage"),
 )
 
 ORDER_SHIPMENTS = Table(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from ordercli.cli.errors import exit_code_for
@@ -150,6 +150,7 @@ def order(view) -> dict:
                 "promised": [{"location": p.location, "quantity": p.quantity} for p in line.promised],
                 "waiting": line.waiting,
                 "shipped": line.shipped,
+                "returned": line.returned,
             }
             for line in view.lines
         ],
@@ -157,7 +158,16 @@ def order(view) -> dict:
         "history": [history_entry(entry) for entry in view.history],
         "shipments": [shipment(s) for s in view.shipments],
         "shipping_charge": shipping_charge(view),
+        "returns": [return_(r) for r in view.returns],
+        "appointments": [appointment(a, _zone()) for a in view.appointments],
     }
+
+
+def _zone():
+    """The zone appointments within an order are shown in: ORDERCLI_TZ, TZ or the system's."""
+    from ordercli.cli.appointments import zone_of
+
+    return zone_of(None)
 
 
 def shipping_charge(view) -> dict:
@@ -193,16 +203,17 @@ def order_summary(row) -> dict:
         "verified": row.verified,
         "line_count": row.lines,
         "totals": totals(row),
+        "return_count": row.returns,
     }
 
 
 # The JSON's fields, flat: the customer's as customer_*, the totals' amounts beside the currency.
 ORDER_SUMMARY_CSV = CsvShape(
     ("number", "placed_at", "status", "channel", "channel_ref", "customer_id", "customer_name", "customer_email",
-     "customer_phone", "verified", "line_count", "currency", "subtotal", "discount", "tax", "total"),
+     "customer_phone", "verified", "line_count", "currency", "subtotal", "discount", "tax", "total", "return_count"),
     lambda rows: ((r.number, time_json(r.placed_at), r.status, r.channel, r.channel_ref, r.customer.id,
                    r.customer.name, r.customer.email, r.customer.phone, "yes" if r.verified else "no", r.lines,
-                   r.total.currency, r.subtotal.amount, r.discount.amount, r.tax.amount, r.total.amount)
+                   r.total.currency, r.subtotal.amount, r.discount.amount, r.tax.amount, r.total.amount, r.returns)
                   for r in rows),
     text=("channel_ref", "customer_name", "customer_email"),
 )
@@ -488,7 +499,8 @@ def profile(view) -> dict:
             "next_credit_note_number": view.next_credit_note,
             "locale": p.locale, "payment_terms": p.payment_terms, "payment_days": p.payment_days,
             "footer": p.footer, "invoice_policy": p.invoice_policy, "fallback_font": p.fallback_font,
-            "label_size": p.label_size, "updated_at": time_json(p.updated_at), "updated_by": p.updated_by}
+            "label_size": p.label_size, "updated_at": time_json(p.updated_at), "updated_by": p.updated_by,
+            "return_days": p.return_days}
 
 
 # -- summary ---------------------------------------------------------------------------------------
@@ -562,3 +574,119 @@ def imports(data) -> dict:
         "new_promo_codes": list(result.new_promo_codes),
         "notes": list(result.notes),
     }
+
+
+# -- returns and exchanges ---------------------------------------------------------------------------
+
+
+def return_(view) -> dict:
+    """A return (`return`, `rma ...`; each of `returns`; in `show` and `exchange`)."""
+    return {
+        "number": view.number,
+        "order": view.order_number,
+        "order_status": view.order_status,
+        "kind": view.kind,
+        "stage": view.stage,
+        "reason": view.reason,
+        "lines": [{"line": l.line_no, "sku": l.sku, "description": l.description, "quantity": l.quantity,
+                   "restocked": l.restocked, "written_off": l.written_off, "location": l.location}
+                  for l in view.lines],
+        "refund": money_json(view.refund),
+        "refund_shipping": view.refund_shipping,
+        "window_override": view.window_override,
+        "replacement_order": view.replacement_order,
+        "credit_notes": list(view.credit_notes),
+        "requested_at": time_json(view.requested_at),
+        "stages": [{"stage": s.stage, "at": time_json(s.at), "by": s.by} for s in view.stages],
+        "settled_as": view.settled_as,
+        "reference": view.reference,
+        "cancel_reason": view.cancel_reason,
+    }
+
+
+def exchange(view) -> dict:
+    """`exchange`: the return, the replacement order, and what the customer pays (positive) or
+    gets back (negative)."""
+    return {"return": return_(view.returned), "replacement": order(view.replacement),
+            "difference": money_json(view.difference)}
+
+
+RETURN_CSV = CsvShape(
+    ("return", "order", "kind", "stage", "reason", "requested_at", "line", "sku", "quantity", "restocked",
+     "written_off", "location", "refund", "currency", "credit_notes", "replacement_order"),
+    lambda views: ((v.number, v.order_number, v.kind, v.stage, v.reason, time_json(v.requested_at), l.line_no, l.sku,
+                    l.quantity, l.restocked, l.written_off, l.location, str(v.refund.amount), v.refund.currency,
+                    " ".join(v.credit_notes), v.replacement_order) for v in views for l in v.lines),
+    text=("reason", "sku"),
+)
+
+
+def return_slip(data) -> dict:
+    """`return-slip`: the return, its order and the file written (null on stdout or a printer)."""
+    slip, file = data
+    return {"return_number": slip.return_number, "order": slip.order_number, "kind": slip.kind,
+            "units": sum(line.quantity for line in slip.lines), "file": file or None}
+
+
+# -- appointments and resources ---------------------------------------------------------------------
+
+def resource(view) -> dict:
+    """A resource (`appointment resource add`, each of `appointment resource list`)."""
+    return {"name": view.name, "kind": view.kind, "note": view.note, "created_at": time_json(view.created_at),
+            "booked_count": view.booked}
+
+
+def appointment(view, zone: tzinfo) -> dict:
+    """An appointment (book, reschedule, cancel, complete; each of `appointment list`). Every
+    time is UTC (`..._at`, with a Z); its start and end also in the zone chosen
+    (`starts_local`, `ends_local`: ISO 8601 with that zone's offset then, named `time_zone`)."""
+    from ordercli.domain.appointments import local_iso, zone_name
+
+    return {
+        "number": view.id,
+        "order": view.order,
+        "order_status": view.order_status,
+        "line": view.line_no,
+        "sku": view.sku,
+        "resource": view.resource,
+        "resource_kind": view.resource_kind,
+        "stage": view.stage,
+        "starts_at": time_json(view.starts_at),
+        "ends_at": time_json(view.ends_at),
+        "starts_local": local_iso(view.starts_at, zone),
+        "ends_local": local_iso(view.ends_at, zone),
+        "time_zone": zone_name(zone),
+        "duration_minutes": int(view.duration.total_seconds() // 60),
+        "place": view.place,
+        "note": view.note,
+        "customer": customer(view.customer),
+        "sequence": view.sequence,
+        "created_at": time_json(view.created_at),
+        "created_by": view.created_by,
+        "updated_at": time_json(view.updated_at),
+        "completed": None if view.completed_at is None else {
+            "at": time_json(view.completed_at), "by": view.completed_by, "signed_by": view.signed_by},
+        "canceled": None if view.canceled_at is None else {
+            "at": time_json(view.canceled_at), "by": view.canceled_by, "reason": view.cancel_reason},
+    }
+
+
+def appointment_detail(view, zone: tzinfo) -> dict:
+    """`appointment show`: the appointment and the order history entries about it."""
+    return {**appointment(view, zone), "history": [history_entry(entry) for entry in view.history]}
+
+
+def appointment_csv(zone: tzinfo):
+    """`appointment list --csv`: the JSON's fields, flat."""
+    from ordercli.domain.appointments import local_iso, zone_name
+
+    return CsvShape(
+        ("appointment", "order", "line", "sku", "resource", "stage", "starts_local", "ends_local", "time_zone",
+         "starts_at", "ends_at", "duration_minutes", "customer_name", "customer_phone", "place", "note",
+         "signed_by"),
+        lambda views: ((v.id, v.order, v.line_no, v.sku, v.resource, v.stage, local_iso(v.starts_at, zone),
+                        local_iso(v.ends_at, zone), zone_name(zone), time_json(v.starts_at), time_json(v.ends_at),
+                        int(v.duration.total_seconds() // 60), v.customer.name, v.customer.phone, v.place, v.note,
+                        v.signed_by) for v in views),
+        text=("customer_name", "customer_phone", "place", "note", "signed_by"),
+    )

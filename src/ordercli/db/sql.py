@@ -374,6 +374,7 @@ UNIQUE_COLUMNS = {
     "uq_invoices_kind_year_seq": "invoices.kind, invoices.year, invoices.seq",
     "uq_orders_channel_ref": "orders.channel, orders.channel_ref",
     "uq_order_lines_order_line_no": "order_lines.order_id, order_lines.line_no",
+    "uq_resources_name": "resources.name",
 }
 
 
@@ -386,3 +387,10 @@ def is_unique_violation(error: BaseException, *constraints: str) -> bool:
         return any(f'"{name}"' in text_ for name in constraints)
     return isinstance(original, sqlite3.IntegrityError) and any(
         text_ == f"UNIQUE constraint failed: {UNIQUE_COLUMNS[name]}" for name in constraints)
+
+
+def is_exclusion_violation(error: BaseException, constraint: str) -> bool:
+    """Whether a driver error is PostgreSQL's exclusion constraint `constraint` refusing a row
+    (SQLSTATE 23P01; SQLite has no exclusion constraints)."""
+    original = getattr(error, "orig", error)
+    return getattr(original, "sqlstate", None) == "23P01" and f'"{constraint}"' in str(original)

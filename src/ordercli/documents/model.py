@@ -159,3 +159,28 @@ class PickListDoc:
     title: str = "Pick list"
     note: str | None = None  # e.g. the selection: "status ready_to_ship at Main"
     orders: tuple[int, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class ReturnSlipLine:
+    sku: str
+    description: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ReturnSlipDoc:
+    """A return (RMA): what comes back, from whom, to whom, and why; it goes in the parcel
+    the customer sends back, its barcode (`barcode`, e.g. RMA-12) read at the goods-in desk."""
+
+    return_number: int
+    order_number: int
+    requested_at: datetime  # the PDF's creation date
+    kind: str  # "return" or "exchange"
+    reason: str
+    customer: Party  # who sends the goods back: the order's shipping name and address
+    return_to: Seller | None  # the seller (the company profile), when there is one
+    lines: tuple[ReturnSlipLine, ...]
+    barcode: str
+    replacement_order: int | None = None  # an exchange: the order that sends the replacement
+    locale: str = "en_US"

@@ -21,7 +21,7 @@ from pathlib import Path
 from fpdf.enums import XPos, YPos
 
 from ordercli.documents import fonts
-from ordercli.documents.model import (InvoiceDoc, LabelDoc, Party, PackingSlipDoc, PickItem, PickListDoc,
+from ordercli.documents.model import (InvoiceDoc, LabelDoc, Party, PackingSlipDoc, PickItem, PickListDoc, ReturnSlipDoc,
                                       Seller)
 from ordercli.documents.pdf import (INK, MUTED, Column, DocumentPDF, Formats, Furniture, Part, RowTable,
                                     check_locale, check_logo, code128_modules, lines_of, split, texts_of,
@@ -73,6 +73,14 @@ def render_packing_slip(doc: PackingSlipDoc, *, fallback_font: Path | None = Non
     pdf = _document_pdf(doc.created_at, f"Packing slip, shipment {doc.shipment_number}",
                         doc.sender.name if doc.sender else "", fallback_font)
     _draw_packing_slip(pdf, doc)
+    return pdf.finish()
+
+
+def render_return_slip(doc: ReturnSlipDoc, *, fallback_font: Path | None = None) -> bytes:
+    """A return slip: what comes back, from whom, to whom and why, with the return's number as a barcode."""
+    pdf = _document_pdf(doc.requested_at, f"Return slip, return {doc.return_number}",
+                        doc.return_to.name if doc.return_to else "", fallback_font)
+    _draw_return_slip(pdf, doc)
     return pdf.finish()
 
 
@@ -142,6 +150,8 @@ def _what(doc: object) -> str | None:
         return f"packing slip of shipment {doc.shipment_number}"
     if isinstance(doc, LabelDoc):
         return f"label of shipment {doc.shipment_number}"
+    if isinstance(doc, ReturnSlipDoc):
+        return f"return slip of return {doc.return_number}"
     if isinstance(doc, PickListDoc):
         return "pick list"
     return None
@@ -163,6 +173,10 @@ def _printed_texts(doc: object) -> Iterator[str]:
         formats = Formats(doc.locale)
         yield formats.number(1234567)
         yield formats.day(doc.created_at)
+    elif isinstance(doc, ReturnSlipDoc):
+        formats = Formats(doc.locale)
+        yield formats.number(1234567)
+        yield formats.day(doc.requested_at)
 
 
 def _method(code: str) -> str:
@@ -416,6 +430,54 @@ def _draw_packing_slip(pdf: DocumentPDF, doc: PackingSlipDoc) -> None:
     pdf.cell(40, 5, "Units", align="R", markdown=False)
     pdf.cell(quantity, 5, formats.number(sum(line.quantity for line in doc.lines)), align="R", markdown=False,
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _draw_return_slip(pdf: DocumentPDF, doc: ReturnSlipDoc) -> None:
+    pdf.check_printable(_printed_texts(doc), _what(doc))
+    code128_modules(doc.barcode)  # a bad barcode text fails before any page is drawn
+    formats = Formats(doc.locale)
+    foot = _seller_foot(doc.return_to) if doc.return_to else ()
+    pdf.begin_document(Furniture(foot=foot, running_head=f"Return slip · return {doc.return_number}"
+                                                         f" · order #{doc.order_number}"))
+    _letterhead(pdf, doc.return_to)
+    top = pdf.y
+    barcode_width = 64
+    pdf.code128(doc.barcode, pdf.w - pdf.r_margin - barcode_width, top, barcode_width, 12, module=0.4, align="R")
+    pdf.set_xy(pdf.l_margin, top)
+    pdf.style(16, bold=True)
+    pdf.block(pdf.epw - barcode_width - 4, 7.5, "Exchange slip" if doc.kind == "exchange" else "Return slip")
+    top = max(pdf.y + 3, top + 12 + 8)
+    half = (pdf.epw - 8) / 2
+    facts = [("Return", doc.barcode), ("Order", f"#{doc.order_number}"), ("Date", formats.day(doc.requested_at))]
+    if doc.replacement_order is not None:
+        facts.append(("Replacement", f"order #{doc.replacement_order}"))
+    ends = [
+        _address_block(pdf, "From", doc.customer, _party_lines(doc.customer, phone=True), pdf.l_margin, top, half),
+        _facts_block(pdf, facts, pdf.l_margin + half + 8, top, half),
+    ]
+    y = max(ends) + 4
+    if doc.return_to is not None:
+        y = _address_block(pdf, "Send to", Party(doc.return_to.name, doc.return_to.lines),
+                           list(doc.return_to.lines), pdf.l_margin, y, half) + 4
+    pdf.set_xy(pdf.l_margin, y)
+    _caption(pdf, "Reason", pdf.epw)
+    pdf.style(10)
+    pdf.block(pdf.epw, 5, doc.reason)
+    pdf.ln(4)
+    table = RowTable(pdf, SLIP_COLUMNS, size=9)
+    for line in doc.lines:
+        table.row([line.sku, line.description, formats.number(line.quantity)])
+    pdf.ln(3)
+    quantity = SLIP_COLUMNS[-1].width
+    pdf.set_x(pdf.l_margin + table.width - quantity - 40)
+    pdf.style(9, bold=True)
+    pdf.cell(40, 5, "Units", align="R", markdown=False)
+    pdf.cell(quantity, 5, formats.number(sum(line.quantity for line in doc.lines)), align="R", markdown=False,
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(6)
+    pdf.style(9, color=MUTED)
+    pdf.block(pdf.epw, 4.5, f"Put this slip in the parcel with the goods, and write {doc.barcode} on the outside. "
+                            "The goods are checked when they arrive; the refund follows the inspection.")
 
 
 # --- labels -----------------------------------------------------------------------------------

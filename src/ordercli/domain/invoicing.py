@@ -212,10 +212,18 @@ def parse_credit_want(text: str) -> CreditWant:
 
 
 def plan_credit(number: str, lines: list[InvoicedLine], wants: list[CreditWant] | None, *,
-                shipping: Shipping, with_shipping: bool) -> Part:
+                shipping: Shipping, with_shipping: bool, units: dict[int, int] | None = None) -> Part:
     """The credit note for an invoice: everything not yet credited (`wants` None), or the
-    units asked for. Raises Refused when the invoice has less left to credit than asked."""
+    units asked for (by SKU, or by invoice line: `units`, as a return credits exactly its
+    lines). Raises Refused when the invoice has less left to credit than asked."""
     asked: dict[int, int] = {}
+    if units is not None:
+        for line in lines:
+            if units.get(line.id, 0) > line.creditable:
+                raise Refused(f"invoice {number} has {line.creditable} of {shown(line.sku)} left to credit, not "
+                              f"{units[line.id]}")
+        asked = {line_id: quantity for line_id, quantity in units.items() if quantity > 0}
+        wants = []
     if wants is not None:  # the same SKU twice is one want of both quantities
         merged: dict[str, int] = {}
         for want in wants:
@@ -224,7 +232,7 @@ def plan_credit(number: str, lines: list[InvoicedLine], wants: list[CreditWant] 
     if wants is None:
         asked = {line.id: line.creditable for line in lines if line.creditable > 0}
         with_shipping = True
-    else:
+    elif units is None:
         for want in wants:
             needed = want.quantity
             candidates = [line for line in lines if line.sku == want.sku]

@@ -34,6 +34,9 @@ _HAND, _SHIPPED, _UNSHIPPED, _RETURN = (frozenset({_T.BY_HAND}), frozenset({_T.S
 # Shipments move orders to these; so may an operator or a script by hand, meaning the goods
 # left outside ordercli: that records an `external` shipment of what is outstanding.
 _SHIPPED_OR_BY_HAND = frozenset({_T.SHIPMENT, _T.BY_HAND})
+# A return receiving everything fulfilled makes an order returned; by hand, it records such a
+# return (received and restocked at once).
+_RETURN_OR_BY_HAND = frozenset({_T.RETURN, _T.BY_HAND})
 
 # from -> {to: what may cause it}. Anything not listed is refused.
 TRANSITIONS: dict[Status, dict[Status, frozenset[Trigger]]] = {
@@ -60,10 +63,10 @@ TRANSITIONS: dict[Status, dict[Status, frozenset[Trigger]]] = {
     _S.CLOSED: {
         _S.PARTIALLY_SHIPPED: _UNSHIPPED,
         _S.READY_TO_SHIP: _UNSHIPPED,
-        _S.RETURNED: _RETURN,
+        _S.RETURNED: _RETURN_OR_BY_HAND,
     },
     _S.PARTIALLY_CLOSED: {
-        _S.RETURNED: _RETURN,
+        _S.RETURNED: _RETURN_OR_BY_HAND,
     },
     _S.CANCELED: {},
     _S.RETURNED: {},
@@ -73,6 +76,8 @@ TRANSITIONS: dict[Status, dict[Status, frozenset[Trigger]]] = {
 
 # Moving to these by hand records an external shipment (see above).
 SHIPPED_BY_HAND = frozenset({Status.PARTIALLY_SHIPPED, Status.CLOSED})
+# Moving to this by hand records a return of everything fulfilled (see above).
+RETURNED_BY_HAND = Status.RETURNED
 
 # While in these statuses an order holds the stock promised to it; leaving them releases it.
 HOLDS_STOCK = frozenset({Status.OPEN, Status.READY_TO_SHIP, Status.PARTIALLY_SHIPPED})

@@ -84,6 +84,24 @@ def packing_slips(db, *, order: int | None = None, shipment: int | None = None) 
         return [_slip(v, ship_to, sender, profile.locale) for v in views]
 
 
+def return_slip(db, return_id: int):
+    """The slip the customer packs with the goods of a return (not of a canceled one)."""
+    from ordercli.documents.model import ReturnSlipDoc, ReturnSlipLine
+    from ordercli.services.returns import get_return
+
+    view = get_return(db, return_id)
+    if view.stage == "canceled":
+        raise Refused(f"return {return_id} was canceled: there is nothing to send back")
+    with db.read() as connection:
+        profile = load_profile(connection)
+        return ReturnSlipDoc(
+            return_number=view.number, order_number=view.order_number, requested_at=view.requested_at,
+            kind=view.kind, reason=view.reason, customer=_ship_to(connection, view.order_number),
+            return_to=_seller(connection, profile),
+            lines=tuple(ReturnSlipLine(l.sku, l.description, l.quantity) for l in view.lines),
+            barcode=f"RMA-{view.number}", replacement_order=view.replacement_order, locale=profile.locale)
+
+
 def shipping_label(db, shipment: int, *, size: str | None = None) -> LabelDoc:
     """A label per parcel of a shipment: sender, recipient, a barcode of the tracking number
     (or the shipment number when it has none)."""

@@ -777,6 +777,9 @@ def delete_shipment(db, shipment_id: int, stamp: Stamp, *, reason: str | None = 
             removed: dict[int, int] = defaultdict(int)
             for take in takes:
                 removed[take.line_id] += take.quantity
+            from ordercli.services.returns import refuse_unreturned_removal
+
+            refuse_unreturned_removal(connection, row.order_id, removed, f"shipment {shipment_id} cannot be deleted")
             invoices = invoiced_beyond(connection, row.order_id, removed)
             if invoices:
                 raise Refused(f"shipment {shipment_id} is invoiced ({', '.join(invoices)}): issue a credit note first "
@@ -876,6 +879,13 @@ def return_to_sender(db, shipment_id: int, stamp: Stamp, *, restock: str | None 
         places = _Places(connection)
         location_id = places.location(restock)[0] if restock is not None else row.location_id
         takes = _takes_of(connection, shipment_id)
+        from ordercli.services.returns import refuse_unreturned_removal
+
+        removed: dict[int, int] = defaultdict(int)
+        for take in takes:
+            removed[take.line_id] += take.quantity
+        refuse_unreturned_removal(connection, row.order_id, removed,
+                                  f"shipment {shipment_id} cannot come back to the sender")
         lines = _LinesById(connection)
         lock_products(connection, {lines[t.line_id].product_id for t in takes})
         shipments.set_stages(connection, shipment_id, {"stage": Stage.RETURNED_TO_SENDER.value,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from ordercli.db import dialect
-from ordercli.db.queries import documents
+from ordercli.db.queries import documents, returns
 from ordercli.documents.addresses import address_lines
 from ordercli.documents.model import DocLine, InvoiceDoc, Party, Seller, TaxRow
 from ordercli.db.sql import execute
@@ -29,8 +29,6 @@ from ordercli.services.views import Stamp
 
 # Statuses whose orders are not invoiced: nothing was or will be sold.
 NOT_INVOICED = frozenset({Status.CANCELED, Status.ABANDONED, Status.FAILED})
-# Under the `fulfilled` policy a service line counts as fulfilled once its order is closed.
-SERVICE_DONE = frozenset({Status.CLOSED})
 
 
 @dataclass(frozen=True)
@@ -81,15 +79,14 @@ def _party_json(party: Party) -> str:
 
 
 def _billable(order, lines, handed_over: dict[int, int], invoiced: dict[int, tuple[int, int, int]],
-              policy: str) -> list[BillableLine]:
+              policy: str, back: dict[int, int]) -> list[BillableLine]:
     out = []
     for line in lines:
         if policy == "ordered":
             billable = line.quantity
-        elif line.delivery_method == "service":
-            billable = line.quantity if order.status in SERVICE_DONE else 0
-        else:
+        else:  # a service line is fulfilled by its completed appointment (or left outside ordercli)
             billable = min(handed_over.get(line.id, 0), line.quantity)
+        billable = max(billable - back.get(line.id, 0), 0)  # units returned are not invoiced (again)
         units, net, tax = invoiced.get(line.id, (0, 0, 0))
         out.append(BillableLine(line.id, line.line_no, line.sku, line.description, line.quantity,
                                 line.unit_price_minor, line.net_minor, line.tax_minor, line.tax_rate_bp,
@@ -130,6 +127,7 @@ def invoice_orders(db, numbers: list[int], stamp: Stamp, *, bulk: bool = False, 
         handed_over = {r.order_line_id: r.units for r in documents.handed_over_per_line(connection, numbers)}
         invoiced = {r.order_line_id: (r.units, r.net, r.tax) for r in documents.invoiced_per_line(connection, numbers)}
         shipping_done = {r.order_id: (r.net, r.tax) for r in documents.invoiced_shipping(connection, numbers)}
+        back = returns.back_per_line(connection, numbers)
         existing: dict[int, list[int]] = defaultdict(list)
         for row in documents.invoices_of_orders(connection, numbers):
             if row.kind == "invoice":  # credit notes are rendered by number (invoice --number)
@@ -140,7 +138,7 @@ def invoice_orders(db, numbers: list[int], stamp: Stamp, *, bulk: bool = False, 
             order = found[number]
             parts: list[Part] = []
             if order.status not in NOT_INVOICED:
-                billable = _billable(order, lines_of[number], handed_over, invoiced, profile.invoice_policy)
+                billable = _billable(order, lines_of[number], handed_over, invoiced, profile.invoice_policy, back)
                 net, tax = shipping_done.get(number, (0, 0))
                 parts = plan_invoices(billable, Shipping(order.shipping_minor, order.shipping_tax_rate_bp,
                                                          order.shipping_tax_minor, net, tax))
@@ -213,7 +211,7 @@ def _insert(connection, values: dict) -> int:
 
 def _header(part: Part, *, kind: str, number: str, year: int, seq: int, order, profile: Profile, title: str,
             seller: str, billing: str, ship_to: str, stamp: Stamp, due: str | None, credits: int | None = None,
-            reason: str | None = None, method: str | None = None) -> dict:
+            reason: str | None = None, method: str | None = None, return_id: int | None = None) -> dict:
     return {
         "kind": kind, "number": number, "year": year, "seq": seq, "order_id": order.id,
         "method": method or part.method, "title": title, "policy": profile.invoice_policy,
@@ -224,7 +222,7 @@ def _header(part: Part, *, kind: str, number: str, year: int, seq: int, order, p
         "discount_minor": part.discount_minor, "tax_minor": part.tax_minor, "total_minor": part.total_minor,
         "promo_code": order.promo_code, "payment_terms": profile.payment_terms if kind == "invoice" else None,
         "footer": profile.footer, "due_date": due if kind == "invoice" else None, "credits_invoice_id": credits,
-        "reason": reason,
+        "reason": reason, "return_id": return_id,
     }
 
 
@@ -308,39 +306,88 @@ def issue_credit_note(db, invoice_number: str, wants: list[CreditWant] | None, s
     reason = clean_text(reason, "--reason", max_length=500)
     invoice_number = clean_text(invoice_number, "INVOICE", max_length=100) or ""
     with db.write() as connection:
-        profile = load_profile(connection)
-        year = stamp.at.year if profile.yearly_reset else 0
-        documents.lock_series(connection, "credit_note", year)
+        profile, year = _credit_series(connection, stamp)
         invoice = documents.invoice_by_number(connection, invoice_number)
         if invoice is None:
             raise NotFound(f"no invoice {shown(invoice_number)}")
         if invoice.kind != "invoice":
             raise Refused(f"{invoice.number} is a credit note: a credit note credits an invoice")
-        credited = {r.credited_line_id: (r.units, r.net, r.tax) for r in documents.credited_per_line(connection, invoice.id)}
-        lines = [InvoicedLine(r.id, r.sku, r.description, r.quantity, r.unit_price_minor, r.discount_minor,
-                              r.tax_rate_bp, r.net_minor, r.tax_minor, r.order_line_id,
-                              *credited.get(r.id, (0, 0, 0)))
-                 for r in documents.lines_of_invoices(connection, [invoice.id])]
-        ship_done = documents.credited_shipping(connection, invoice.id)
-        part = plan_credit(invoice.number, lines, wants, with_shipping=with_shipping,
-                           shipping=Shipping(invoice.shipping_minor, invoice.shipping_tax_rate_bp,
-                                             invoice.shipping_tax_minor, ship_done.net, ship_done.tax))
-        part = replace(part, method=invoice.method)
-        require_invoicing(profile, part.tax_minor != 0, doing="issue a credit note")
-        seq = documents.take_number(connection, "credit_note", year)
-        number = profile.number("credit_note", year, seq)
-        order = next(iter(documents.orders_for_billing(connection, [invoice.order_id])))
-        credit_id = _insert(connection, _header(
-            part, kind="credit_note", number=number, year=year, seq=seq, order=order,
-            profile=replace(profile, invoice_policy=invoice.policy),
-            title=title_of("credit_note", order.id, invoice.method, 1, invoice.number), seller=_seller_json(profile),
-            billing=invoice.billing, ship_to=invoice.ship_to, stamp=stamp, due=None, credits=invoice.id,
-            reason=reason))
-        documents.insert_lines(connection, _lines(credit_id, part))
-        doc = load_documents(connection, [credit_id])[0]
+        doc = _credit(connection, profile, year, invoice, wants, stamp, with_shipping=with_shipping, reason=reason)
         if check is not None:
             check([doc], profile)
         return Issued(doc, True)
+
+
+def _credit_series(connection, stamp: Stamp) -> tuple[Profile, int]:
+    profile = load_profile(connection)
+    year = stamp.at.year if profile.yearly_reset else 0
+    documents.lock_series(connection, "credit_note", year)
+    return profile, year
+
+
+def _invoiced_lines(connection, invoice_id: int) -> list[InvoicedLine]:
+    credited = {r.credited_line_id: (r.units, r.net, r.tax) for r in documents.credited_per_line(connection, invoice_id)}
+    return [InvoicedLine(r.id, r.sku, r.description, r.quantity, r.unit_price_minor, r.discount_minor,
+                         r.tax_rate_bp, r.net_minor, r.tax_minor, r.order_line_id, *credited.get(r.id, (0, 0, 0)))
+            for r in documents.lines_of_invoices(connection, [invoice_id])]
+
+
+def _credit(connection, profile: Profile, year: int, invoice, wants, stamp: Stamp, *, with_shipping: bool,
+            reason: str | None, units: dict[int, int] | None = None, return_id: int | None = None) -> InvoiceDoc:
+    """Issue one credit note for `invoice` in the caller's transaction (the series locked)."""
+    ship_done = documents.credited_shipping(connection, invoice.id)
+    part = plan_credit(invoice.number, _invoiced_lines(connection, invoice.id), wants, with_shipping=with_shipping,
+                       shipping=Shipping(invoice.shipping_minor, invoice.shipping_tax_rate_bp,
+                                         invoice.shipping_tax_minor, ship_done.net, ship_done.tax), units=units)
+    part = replace(part, method=invoice.method)
+    require_invoicing(profile, part.tax_minor != 0, doing="issue a credit note")
+    seq = documents.take_number(connection, "credit_note", year)
+    number = profile.number("credit_note", year, seq)
+    order = next(iter(documents.orders_for_billing(connection, [invoice.order_id])))
+    credit_id = _insert(connection, _header(
+        part, kind="credit_note", number=number, year=year, seq=seq, order=order,
+        profile=replace(profile, invoice_policy=invoice.policy),
+        title=title_of("credit_note", order.id, invoice.method, 1, invoice.number), seller=_seller_json(profile),
+        billing=invoice.billing, ship_to=invoice.ship_to, stamp=stamp, due=None, credits=invoice.id,
+        reason=reason, return_id=return_id))
+    documents.insert_lines(connection, _lines(credit_id, part))
+    return load_documents(connection, [credit_id])[0]
+
+
+def credit_return(connection, order_id: int, excess: dict[int, int], stamp: Stamp, *, with_shipping: bool,
+                  reason: str, return_id: int, check=None) -> list[InvoiceDoc]:
+    """Credit notes for what a return brings back, in the caller's transaction: `excess` (order
+    line -> units) is what invoices cover beyond what the customer keeps; those units are
+    credited on the invoices that have them, the latest invoice first, one credit note per
+    invoice; with `with_shipping`, the shipping charge too, on the invoice that has it."""
+    if not any(units > 0 for units in excess.values()) and not with_shipping:
+        return []
+    profile, year = _credit_series(connection, stamp)
+    invoices = sorted((row for row in documents.invoices_of_orders(connection, [order_id]) if row.kind == "invoice"),
+                      key=lambda row: row.id, reverse=True)
+    left = {line: units for line, units in excess.items() if units > 0}
+    plans: list[tuple[object, dict[int, int], bool]] = []
+    shipping_taken = not with_shipping
+    for invoice in invoices:
+        asked: dict[int, int] = {}
+        for line in _invoiced_lines(connection, invoice.id):
+            want = left.get(line.order_line_id, 0) if line.order_line_id is not None else 0
+            part = min(want, line.creditable)
+            if part > 0:
+                asked[line.id] = part
+                left[line.order_line_id] -= part
+        ship = False
+        if not shipping_taken:
+            done = documents.credited_shipping(connection, invoice.id)
+            if invoice.shipping_minor - done.net > 0:
+                ship = shipping_taken = True
+        if asked or ship:
+            plans.append((invoice, asked, ship))
+    docs = [_credit(connection, profile, year, invoice, [], stamp, with_shipping=ship, reason=reason, units=asked,
+                    return_id=return_id) for invoice, asked, ship in reversed(plans)]
+    if check is not None and docs:
+        check(docs, profile)
+    return docs
 
 
 def invoiced_beyond(connection, order_id: int, removed: dict[int, int]) -> list[str]:
@@ -367,5 +414,5 @@ def select_orders(db, statuses: list[str], since: datetime | None) -> list[int]:
         return documents.select_orders(connection, statuses, since)
 
 
-__all__ = ["Issued", "InvoiceRun", "invoice_orders", "issue_credit_note", "find_documents", "load_documents",
+__all__ = ["Issued", "InvoiceRun", "invoice_orders", "issue_credit_note", "credit_return", "find_documents", "load_documents",
            "invoiced_beyond", "select_orders", "METHOD_TITLES"]

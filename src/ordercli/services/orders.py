@@ -307,6 +307,19 @@ def load_order(connection, number: int) -> OrderView:
 
     shipments = tuple(shipments_of_order(connection, number))
     shipped = handed_over_per_line(shipments)
+    from ordercli.domain.returns import BACK
+    from ordercli.services.returns import returns_of_order
+
+    returns_ = tuple(returns_of_order(connection, number))
+    from ordercli.services.appointments import appointments_of_order
+
+    appointments_ = tuple(appointments_of_order(connection, number))
+    done = {a.line_no for a in appointments_ if a.stage == "completed" and a.line_no is not None}
+    returned: dict[int, int] = {}
+    for view in returns_:
+        if view.order_number == number and view.stage in BACK:
+            for item in view.lines:
+                returned[item.line_no] = returned.get(item.line_no, 0) + item.quantity
     lines = tuple(
         LineView(
             line_no=r.line_no,
@@ -323,7 +336,8 @@ def load_order(connection, number: int) -> OrderView:
             delivery_method=r.delivery_method,
             waiting=waiting.get(r.line_no, 0),
             promised=tuple(Promise(location, units) for location, units in promises.get(r.line_no, ())),
-            shipped=shipped.get(r.line_no, 0),
+            shipped=r.quantity if r.line_no in done else shipped.get(r.line_no, 0),
+            returned=returned.get(r.line_no, 0),
         )
         for r in orders.lines(connection, number)
     )
@@ -354,6 +368,8 @@ def load_order(connection, number: int) -> OrderView:
         shipping_charge=money(row.shipping_minor),
         shipping_tax_rate_bp=row.shipping_tax_rate_bp,
         shipping_tax=money(row.shipping_tax_minor),
+        returns=returns_,
+        appointments=appointments_,
     )
 
 
@@ -409,6 +425,7 @@ def list_orders(db, where: OrderFilter) -> tuple[list[OrderSummary], int]:
                 total=Money(r.total_minor, r.currency),
                 verified=r.verified,
                 shipping_charge=Money(r.shipping_minor, r.currency),
+                returns=r.return_count,
             )
             for r in orders.summaries(connection, where_sql, params, key, descending, where.limit)
         ]

@@ -42,6 +42,7 @@ class Profile:
     invoice_policy: str = "fulfilled"
     fallback_font: str | None = None
     label_size: str = "4x6"
+    return_days: int | None = 30  # a return is accepted this many days after delivery (None: any time)
     updated_at: object = None
     updated_by: str | None = None
 
@@ -132,6 +133,13 @@ def check_changes(changes: dict, country: str | None = None) -> dict:
             if not 1 <= value <= 12:
                 raise InvalidData(Problem(Field(key), " must be between 1 and 12"))
             out[key] = value
+        elif key == "return_days":
+            if value == "none":
+                out[key] = None
+            elif not 0 <= value <= 3650:
+                raise InvalidData(Problem(Field(key), " must be between 0 and 3650"))
+            else:
+                out[key] = value
         elif key == "payment_days":
             if value is not None and not 0 <= value <= 3650:
                 raise InvalidData(Problem(Field(key), " must be between 0 and 3650"))

@@ -105,6 +105,7 @@ def change_status(
     detail: bool = False,
     trigger: Trigger = Trigger.BY_HAND,
     wants=None,
+    restock: str | None = None,
 ) -> BatchResult:
     """Move every order to `target`, all or nothing (or skipping the invalid ones).
 
@@ -122,6 +123,11 @@ def change_status(
                                 dry_run=dry_run)
     if wants:
         raise InvalidData(Problem("units (", Field("lines"), ") go with partially_shipped or closed"))
+    if trigger == Trigger.BY_HAND and target == Status.RETURNED:
+        return _returned_by_hand(db, texts, stamp, reason=reason, restock=restock, skip_invalid=skip_invalid,
+                                 dry_run=dry_run)
+    if restock is not None:
+        raise InvalidData(Problem("a location to restock at (", Field("restock"), ") goes with returned"))
     with db.write() as transaction:
         result = move_orders(transaction, numbers, invalid, texts, target, stamp, reason=reason,
                              skip_invalid=skip_invalid, dry_run=dry_run, detail=detail, trigger=trigger)
@@ -230,6 +236,7 @@ def _apply(connection, batch: str, target: Status, stamp: Stamp, reason: str | N
     if _releases(target):
         why = f"order {target.value}" + (f": {reason}" if reason else "")
         _drop_pending_shipments(connection, batch, stamp, why)
+        _cancel_appointments(connection, batch, stamp, why)
         products, units = release_batch(connection, batch, stamp, why)
     orders.move_batch(connection, batch, target.value, stamp.at)
     fill_backorders(connection, products, stamp)
@@ -244,6 +251,18 @@ def _drop_pending_shipments(connection, batch: str, stamp: Stamp, why: str) -> N
         owners = rows(connection, "SELECT id, order_id FROM shipments WHERE id IN :ids", {"ids": pending})
         history.append(connection, stamp, [(r.order_id, "shipment_deleted", None, None,
                                             f"shipment {r.id} deleted: {why}") for r in owners])
+
+
+def _cancel_appointments(connection, batch: str, stamp: Stamp, why: str) -> None:
+    """Booked appointments of orders that are over are canceled with them: their resources are free again."""
+    booked = rows(connection, f"SELECT a.id, a.order_id FROM {batch} b CROSS JOIN appointments a "
+                              "WHERE a.order_id = b.number AND b.skip = 0 AND a.stage = 'booked' ORDER BY a.id")
+    if booked:
+        dialect.update_where_in(connection, "appointments", {"stage": "canceled", "canceled_at": stamp.at,
+                                                             "canceled_by": stamp.actor, "cancel_reason": why,
+                                                             "updated_at": stamp.at}, "id", [r.id for r in booked])
+        history.append(connection, stamp, [(r.order_id, "appointment_canceled", None, None,
+                                            f"appointment {r.id} canceled: {why}") for r in booked])
 
 
 def _shipped_by_hand(db, texts: list[str], target: Status, stamp: Stamp, *, reason, wants, skip_invalid,
@@ -262,3 +281,19 @@ def _shipped_by_hand(db, texts: list[str], target: Status, stamp: Stamp, *, reas
     unchanged = sum(1 for o in result.outcomes if o.ok and o.from_status == target)
     return BatchResult(target, result.applied, dry_run, len(outcomes), unchanged, [o for o in outcomes if not o.ok],
                        outcomes)
+
+
+def _returned_by_hand(db, texts: list[str], stamp: Stamp, *, reason, restock, skip_invalid, dry_run) -> BatchResult:
+    """Returned by hand: a return of everything fulfilled per order (services.returns), received
+    and restocked at once, told as a batch of status changes."""
+    from ordercli.services.returns import return_by_hand
+
+    with db.write() as transaction:
+        result = return_by_hand(transaction, texts, stamp, reason=reason, restock=restock,
+                                skip_invalid=skip_invalid, dry_run=dry_run)
+        if not result.applied:
+            transaction.rollback()
+    outcomes = [Outcome(o.input, o.number, o.from_status, o.error) for o in result.outcomes]
+    unchanged = sum(1 for o in result.outcomes if o.ok and o.from_status == Status.RETURNED.value)
+    return BatchResult(Status.RETURNED, result.applied, dry_run, len(outcomes), unchanged,
+                       [o for o in outcomes if not o.ok], outcomes)

@@ -61,6 +61,7 @@ class LineView:
     waiting: int = 0  # units still waiting for stock (backordered)
     promised: tuple[Promise, ...] = ()
     shipped: int = 0  # units handed over by shipments that count
+    returned: int = 0  # units back from the customer (returns received, or further)
 
     @property
     def total(self) -> Money:
@@ -111,6 +112,8 @@ class OrderView:
     shipping_charge: Money | None = None  # what the customer pays for delivery, net (None: nothing)
     shipping_tax_rate_bp: int = 0
     shipping_tax: Money | None = None
+    returns: tuple = field(default=())  # ReturnView of services.returns: its returns and those it replaces
+    appointments: tuple = field(default=())  # AppointmentView of services.appointments, by start
 
 
 @dataclass(frozen=True)
@@ -151,3 +154,4 @@ class OrderSummary:
     total: Money
     verified: bool
     shipping_charge: Money | None = None  # net
+    returns: int = 0  # returns of the order that are not canceled

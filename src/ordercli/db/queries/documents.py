@@ -10,13 +10,13 @@ from ordercli.db.sql import execute, first, insert, rows, scalar
 PROFILE_COLUMNS = ("name", "line1", "line2", "city", "region", "postal_code", "country", "tax_id", "email", "phone",
                    "bank", "logo_sha256", "invoice_prefix", "credit_prefix", "yearly_reset", "number_padding",
                    "locale", "payment_terms", "payment_days", "footer", "invoice_policy", "fallback_font",
-                   "label_size", "updated_at", "updated_by")
+                   "label_size", "return_days", "updated_at", "updated_by")
 
 INVOICE_COLUMNS = ("id", "kind", "number", "year", "seq", "order_id", "method", "title", "policy", "currency",
                    "locale", "issued_at", "issued_by", "seller", "billing", "ship_to", "shipping_minor",
                    "shipping_tax_rate_bp", "shipping_tax_minor", "subtotal_minor", "discount_minor", "tax_minor",
                    "total_minor", "promo_code", "payment_terms", "footer", "due_date", "credits_invoice_id",
-                   "reason")
+                   "reason", "return_id")
 LINE_COLUMNS = ("invoice_id", "position", "order_line_id", "credited_line_id", "sku", "description", "quantity",
                 "unit_price_minor", "discount_minor", "tax_rate_bp", "net_minor", "tax_minor")
 
@@ -178,12 +178,19 @@ def order_lines_for_billing(connection, numbers: list[int]) -> list:
 
 
 def handed_over_per_line(connection, numbers: list[int]) -> list:
-    """(order line, units) handed over by shipments that count: what `fulfilled` invoices."""
+    """(order line, units) handed over by shipments that count, and service lines whose
+    appointment is completed (all their units): what `fulfilled` invoices."""
     return rows(connection, """
         SELECT sl.order_line_id, SUM(sl.quantity) AS units
         FROM shipments s JOIN shipment_lines sl ON sl.shipment_id = s.id
         WHERE s.order_id IN :numbers AND s.deleted_at IS NULL AND s.stage IN ('handed_over', 'delivered')
-        GROUP BY sl.order_line_id""", {"numbers": numbers})
+          AND sl.order_line_id NOT IN (SELECT a.order_line_id FROM appointments a WHERE a.order_id IN :numbers
+                                       AND a.stage = 'completed' AND a.order_line_id IS NOT NULL)
+        GROUP BY sl.order_line_id
+        UNION ALL
+        SELECT l.id, l.quantity FROM order_lines l
+        WHERE l.id IN (SELECT a.order_line_id FROM appointments a WHERE a.order_id IN :numbers
+                       AND a.stage = 'completed')""", {"numbers": numbers})
 
 
 def orders_for_billing(connection, numbers: list[int]) -> list:

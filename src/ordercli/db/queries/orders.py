@@ -81,7 +81,8 @@ SUMMARY_COLUMNS = """o.id, o.placed_at, o.status, o.channel, o.channel_ref,
        o.customer_id, o.customer_name, o.customer_email, o.customer_phone,
        o.currency, o.subtotal_minor, o.discount_minor, o.tax_minor, o.total_minor, o.shipping_minor,
        o.verified_at IS NOT NULL AS verified,
-       (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id) AS line_count"""
+       (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id) AS line_count,
+       (SELECT count(*) FROM returns t WHERE t.order_id = o.id AND t.stage <> 'canceled') AS return_count"""
 
 SORT_KEYS = {
     "number": "o.id",

@@ -131,12 +131,16 @@ def totals_of_batch(connection, batch: str) -> list:
     the batch's own shipments (a subquery per line made PostgreSQL scan every handed-over
     shipment for each line)."""
     return rows(connection, f"""
-        SELECT o.id AS order_id, o.status, l.quantity, COALESCE(h.units, 0) AS handed
+        SELECT o.id AS order_id, o.status, l.quantity,
+               CASE WHEN a.order_line_id IS NOT NULL THEN l.quantity ELSE COALESCE(h.units, 0) END AS handed
         FROM {batch} b CROSS JOIN orders o LEFT JOIN order_lines l ON l.order_id = o.id
         LEFT JOIN (SELECT sl.order_line_id, SUM(sl.quantity) AS units
                    FROM {batch} bs CROSS JOIN shipments s CROSS JOIN shipment_lines sl
                    WHERE s.order_id = bs.number AND sl.shipment_id = s.id AND {COUNTS} AND {LEFT}
                    GROUP BY sl.order_line_id) h ON h.order_line_id = l.id
+        LEFT JOIN (SELECT DISTINCT ap.order_line_id FROM {batch} ba CROSS JOIN appointments ap
+                   WHERE ap.order_id = ba.number AND ap.stage = 'completed' AND ap.order_line_id IS NOT NULL
+                   ) a ON a.order_line_id = l.id
         WHERE o.id = b.number
         ORDER BY o.id, l.line_no""")
 

@@ -40,7 +40,8 @@ def fill_every_kind_of_row(cli: Cli) -> None:
     """Locations (one with an address), products of every kind (one discontinued, one with a
     GTIN), stock received, adjusted and transferred, promo codes of both kinds and their uses,
     customers by email and by phone only, orders in every status with lines (one waiting for
-    stock), their history and the stock ledger, and text that needs escaping."""
+    stock), their history and the stock ledger, documents, appointments, returns and an
+    exchange, and text that needs escaping."""
     for args in (
         ["location", "add", "main"],
         ["location", "add", "berlin", "--kind", "store", "--address", "Unter den Linden 1", "--city", "Berlin",
@@ -84,6 +85,22 @@ def fill_every_kind_of_row(cli: Cli) -> None:
     out = tempfile.mkdtemp(prefix="ordercli-copy-")
     [first, *_] = json.loads(ok(cli("invoice", "1", "--out", out, "--json")).stdout)
     ok(cli("credit-note", first["number"], "--line", "CHAI:1", "--reason", "damaged: 'box' \"2\" back\\slash", "--out", out))
+    # service after the sale: an installation done on a resource, one called off, a return
+    # received and inspected, and an exchange with its replacement order
+    ok(cli("product", "add", "TEAPOT", "--name", "Teapot", "--price", "24.00", "--tax-rate", "19"))
+    ok(cli("stock", "receive", "TEAPOT", "5"))
+    number = ok(cli("create", *CUSTOMER, "--line", "TEAPOT:3", "--line", "SETUP:1")).stdout.strip()
+    for args in (["verify", number, "--by", "anna"], ["status", number, "--to", "ready_to_ship"], ["ship", number],
+                 ["appointment", "resource", "add", "tom", "--kind", "technician", "--note", "Zoë's van"],
+                 ["appointment", "book", number, "--line", "SETUP", "--at", "2099-06-14T09:00", "--duration", "2h",
+                  "--with", "tom", "--tz", "Europe/Berlin"],
+                 ["appointment", "complete", "1", "--signed-by", "M. Anders"],
+                 ["appointment", "book", number, "--at", "2099-06-15T09:00", "--duration", "1h", "--with", "tom"],
+                 ["appointment", "cancel", "2", "--reason", "not needed"],
+                 ["return", number, "--line", "TEAPOT:1", "--reason", "too big", "--force", "goodwill"],
+                 ["rma", "receive", "1", "--by", "goods-in"], ["rma", "inspect", "1", "--write-off", "TEAPOT:1"],
+                 ["exchange", number, "--return", "TEAPOT:1", "--for", "TEAPOT:1", "--reason", "lid broken"]):
+        ok(cli(*args))
     shutil.rmtree(out)
 
 
@@ -165,7 +182,8 @@ def test_a_copy_holds_every_row_of_every_table(source, empty_target):
                for t in report["tables"]), report
     assert (report["match"], report["schema"]) == (True, known_revisions()[-1])
     rows = {t["table"]: t["rows"] for t in report["tables"]}
-    assert rows["orders"] == 10 and rows["order_history"] > 10 and rows["stock_movements"] > 10, rows
+    assert rows["orders"] == 12 and rows["order_history"] > 10 and rows["stock_movements"] > 10, rows
+    assert (rows["returns"], rows["return_lines"], rows["appointments"], rows["resources"]) == (2, 2, 2, 1), rows
     assert report["rows"] == sum(rows.values())
     statuses = {row.status for row in query(Cli(empty_target, Path()), "SELECT status FROM orders")}
     assert len(statuses) == 9
@@ -196,7 +214,7 @@ def test_the_table_for_people_shows_each_table_and_says_what_to_do_next(source, 
     lines = outcome.stdout.splitlines()
     assert lines[0].split() == ["Table", "Rows", "Checksum", "Match"]
     orders = next(line.split() for line in lines if line.startswith("orders "))
-    assert orders[1:2] == ["10"] and orders[3] == "yes" and len(orders[2]) == 16
+    assert orders[1:2] == ["12"] and orders[3] == "yes" and len(orders[2]) == 16
     assert max(len(line) for line in lines) <= 80
     assert outcome.stderr.strip().splitlines()[-1] == (
         f"copied {sum(len(v) for k, v in every_row(source.target).items() if k != 'alembic_version'):,} rows in "
@@ -259,7 +277,7 @@ def test_a_second_copy_into_a_copy_is_refused(source, empty_target):
     before = every_row(empty_target)
     outcome = source("db", "copy", "--to", empty_target)
     assert outcome.exit_code == 4, outcome
-    assert "already holds ordercli data (10 orders)" in outcome.stderr and len(outcome.stderr.splitlines()) == 1
+    assert "already holds ordercli data (12 orders)" in outcome.stderr and len(outcome.stderr.splitlines()) == 1
     assert every_row(empty_target) == before
 
 

@@ -629,3 +629,33 @@ def test_show_lists_the_appointments_and_a_completed_one_fulfills_its_line(shop)
     assert [(l["sku"], l["shipped"]) for l in after["lines"]] == [("INSTALL", 1), ("OVEN", 1)]
     [seen] = after["appointments"]
     assert (seen["number"], seen["stage"], seen["completed"]["signed_by"]) == (visit, "completed", "M. Anders")
+
+
+def test_seconds_and_the_end_of_the_calendar_are_refused(shop):
+    cli = shop
+    number = order(cli)
+    for at, message in (("2099-02-28T09:00:30", "appointments start on a whole minute"),
+                        ("9999-12-31T23:30", "is out of range (years 2 to 9998)")):
+        outcome = appointment(cli, "book", str(number), "--at", at, "--duration", "1h", "--with", "tom")
+        assert (outcome.exit_code, len(outcome.stderr.splitlines())) == (5, 1) and message in outcome.stderr
+    assert appointment(cli, "list", "--week", "9999-12-31").exit_code == 2
+    assert as_json(cli, "list", "--all") == []
+
+
+def test_a_returned_order_frees_its_booked_resources(shop):
+    cli = shop
+    number = order(cli, "OVEN:1")
+    assert cli("ship", str(number)).exit_code == 0
+    visit = booked(cli, str(number), "--at", on(7, 1, "09:00"), "--duration", "1h", "--with", "tom")
+    assert cli("status", str(number), "--to", "returned", "--reason", "sent back").exit_code == 0
+    assert as_json(cli, "show", str(visit))["stage"] == "canceled"
+    other = order(cli)
+    booked(cli, str(other), "--at", on(7, 1, "09:00"), "--duration", "1h", "--with", "tom")
+
+
+def test_a_posix_tz_setting_shows_an_order_in_utc_rather_than_fail(shop):
+    cli = shop
+    number = order(cli)
+    booked(cli, str(number), "--at", on(7, 2, "09:00"), "--duration", "1h", "--with", "tom")
+    shown = cli("show", str(number), "--json", env={"TZ": "EST5", "ORDERCLI_TZ": ""})
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["appointments"][0]["time_zone"] == "UTC"

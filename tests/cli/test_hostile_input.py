@@ -362,3 +362,12 @@ def test_an_update_that_changes_nothing_says_so(shop):
     changed = shop("product", "update", "T1", "--name", "Black tea")
     assert (changed.exit_code, changed.stderr) == (0, "updated product T1\n")
     assert shop.json("product", "show", "T1")["name"] == "Black tea"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
+@pytest.mark.parametrize("args", [["list", "--json"], ["show", "1"], ["returns", "--csv"]])
+def test_output_to_a_full_disk_is_one_line_and_exit_6(shop, args):
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "ordercli", "--db", shop.target, *args], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert (proc.returncode, proc.stderr) == (6, "ordercli: cannot write the output: No space left on device\n")

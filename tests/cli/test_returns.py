@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 
@@ -67,8 +68,6 @@ def test_a_partial_return_is_received_credited_inspected_and_refunded(shop):
 
     received = cli("rma", "receive", str(rma), "--by", "goods-in", "--json")
     assert received.exit_code == 0, received
-    import json
-
     after = json.loads(received.stdout)
     [credit] = after["credit_notes"]
     assert after["stage"] == "received" and after["order_status"] == "closed"  # a partial return
@@ -326,3 +325,71 @@ def test_the_return_slip_is_a_pdf_of_what_comes_back(shop):
     for expected in ("Return slip", f"RMA-{rma}", f"#{number}", "Zu stark – Größe", "CHAI", "Northwind"):
         assert expected in text
     assert cli("return-slip", "999").exit_code == 3
+
+
+def test_an_exchange_of_a_sku_sold_on_two_lines_at_two_prices_costs_nothing(shop):
+    cli = shop
+    number = shipped_order(cli, "CHAI:2", "CHAI:2@10.00")
+    made = cli.json("exchange", str(number), "--return", "CHAI:3", "--for", "CHAI:3", "--reason", "same")
+    assert made["difference"] == {"amount": "0.00", "currency": "EUR"}
+    assert [(l["quantity"], l["unit_price"]["amount"]) for l in made["replacement"]["lines"]] == [(2, "18.00"),
+                                                                                                  (1, "10.00")]
+
+
+def test_a_refunded_shipping_charge_is_never_invoiced_afterwards(shop):
+    cli = shop
+    # returned before anything was invoiced: the refund holds the shipping, and no invoice charges it later
+    number = shipped_order(cli, "CHAI:3", extra=("--shipping", "4.90"))
+    rma = cli("return", str(number), "--line", "CHAI:1", "--reason", "x", "--refund-shipping").stdout.strip()
+    received = cli.json("rma", "receive", rma)
+    assert received["refund"]["amount"] == "24.50" and received["credit_notes"] == []  # 19.26 + 4.90 + 0.34
+    [invoice] = cli.json("invoice", str(number), "--out", str(cli.tmp_path))
+    assert invoice["total"]["amount"] == "38.52"  # the two boxes kept, no shipping
+    # invoiced first: the credit note takes the shipping back, and a later invoice does not charge it again
+    other = shipped_order(cli, "CHAI:2", "TEA:1", extra=("--shipping", "4.90"))
+    first = cli.json("invoice", str(other), "--out", str(cli.tmp_path))
+    rma = cli("return", str(other), "--line", "TEA:1", "--reason", "x", "--refund-shipping").stdout.strip()
+    received = cli.json("rma", "receive", rma)
+    [credit] = received["credit_notes"]
+    [note] = cli.json("invoice", "--number", credit, "--out", str(cli.tmp_path))
+    assert note["total"]["amount"] == "-15.94" == f"-{received['refund']['amount']}"  # 10.70 + 5.24
+    again = cli("invoice", str(other), "--json", "--out", str(cli.tmp_path))
+    assert again.exit_code == 0 and [d["number"] for d in json.loads(again.stdout)] == [d["number"] for d in first]
+
+
+def test_the_smaller_refusals_and_hints(shop):
+    cli = shop
+    number = shipped_order(cli, "CHAI:2")
+    assert cli("return", str(number), "--reason", "x", "--force", " ").exit_code == 2
+    rma = cli("return", str(number), "--line", "CHAI:1", "--reason", "x").stdout.strip()
+    assert cli("rma", "receive", rma).exit_code == 0
+    early = cli("rma", "refund", rma)
+    assert early.exit_code == 4 and "it must be inspected first" in early.stderr
+    for spec, message in (("@main", "name the SKU before @"), ("CHAI:1@main@x", "one location after @")):
+        bad = cli("rma", "inspect", rma, "--restock", spec)
+        assert bad.exit_code == 2 and message in bad.stderr, bad
+    assert cli("rma", "inspect", rma, "--write-off", "CHAI@main").exit_code == 2
+    assert cli("rma", "inspect", rma, "--restock", "CHAI@main", "--at", "nowhere").exit_code == 3
+    [shipment] = [s["number"] for s in cli.json("show", str(number))["shipments"]]
+    stands = cli("delete-shipment", str(shipment), "--restock", "main", "--yes")
+    assert stands.exit_code == 4 and "the goods came back: the return stands" in stands.stderr
+    assert cli.json("rma", "show", rma)["stage"] == "received"
+
+
+def test_canceling_the_return_of_an_exchange_says_what_becomes_of_the_replacement(shop):
+    cli = shop
+    number = shipped_order(cli, "CHAI:1")
+    made = cli.json("exchange", str(number), "--return", "CHAI:1", "--for", "CHAI:1", "--reason", "defect")
+    replacement = made["replacement"]["number"]
+    canceled = cli("rma", "cancel", str(made["return"]["number"]), "--reason", "never came")
+    assert canceled.exit_code == 0 and f"replacement order {replacement} stays as it is" in canceled.stderr
+    assert "was canceled: never came" in cli.json("history", str(replacement))[-1]["reason"]
+
+
+def test_a_long_reason_wraps_at_80_columns(shop):
+    cli = shop
+    number = shipped_order(cli, "CHAI:1")
+    rma = cli("return", str(number), "--reason", "x" * 300).stdout.strip()
+    shown = cli("rma", "show", rma, env={"ORDERCLI_FORCE_TTY": "80"})
+    assert shown.exit_code == 0 and max(len(line) for line in shown.stdout.splitlines()) <= 80
+    assert shown.stdout.count("x") == 300

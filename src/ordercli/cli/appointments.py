@@ -86,6 +86,19 @@ def zone_of(option: str | None) -> tzinfo:
     return system_zone()
 
 
+def display_zone() -> tzinfo:
+    """The zone an order's appointments are shown in by `show`: as `zone_of`, but a zone
+    setting ordercli cannot read (a POSIX rule in TZ) shows them in UTC rather than fail."""
+    from zoneinfo import ZoneInfo
+
+    from ordercli.domain.errors import InvalidData
+
+    try:
+        return zone_of(None)
+    except InvalidData:
+        return ZoneInfo("UTC")
+
+
 Tz = Annotated[str | None, typer.Option("--tz", metavar="ZONE", show_default=False, help=(
     "Time zone to read and show times in (Europe/Berlin); default: ORDERCLI_TZ, else TZ, else the system's."))]
 

@@ -9,6 +9,7 @@ a date); 5 when the command line reads but the data it carries, or a file or std
 from __future__ import annotations
 
 import copy
+import errno
 import sys
 import traceback
 
@@ -123,7 +124,8 @@ EXIT_CODES = {
     EXIT_UNAVAILABLE: "database busy, unreachable, read-only (a read-only file, or a PostgreSQL user who may only "
                       "read or may not upgrade the schema), or of an unknown schema version; or a PostgreSQL URL "
                       "while the PostgreSQL driver is not installed; or no way to print (no `lp`, or the print system does "
-                      "not answer) or a directory for the documents that cannot be written",
+                      "not answer) or a directory for the documents that cannot be written; or output that cannot "
+                      "be written (a full disk behind stdout)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C, or Ctrl-C or Ctrl-D at a prompt); the transaction was rolled back",
 }
 
@@ -208,7 +210,9 @@ class OrderCliGroup(TyperGroup):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a full disk behind stdout is said here, not lost at exit
+            return result
         except OrderCliError as error:
             self._debug_trace(ctx)
             self._flush_notices(ctx)
@@ -231,6 +235,9 @@ class OrderCliGroup(TyperGroup):
         except Exception as error:  # noqa: BLE001 - the last resort: one line, no traceback
             self._debug_trace(ctx)
             self._flush_notices(ctx)
+            if isinstance(error, OSError) and error.errno in _OUTPUT_ERRORS:  # stdout on a full disk, say
+                _silence_stdout()
+                raise fail(f"cannot write the output: {error.strerror}", EXIT_UNAVAILABLE) from None
             raise fail(
                 _masked(ctx, f"unexpected error: {type(error).__name__}: {error}. Run with --debug for details."),
                 EXIT_UNEXPECTED,
@@ -370,6 +377,10 @@ def _masked(ctx, text: str) -> str:
     for target in targets:
         text = mask_secrets(text, target)
     return text
+
+
+# What writing out can meet that is no bug: a full disk, a quota, a device error, a file too big.
+_OUTPUT_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG})
 
 
 def _silence_stdout() -> None:

@@ -317,7 +317,8 @@ def _is_tty(stream) -> bool:
 
 def print_facts(facts: Sequence[tuple[str, object]], stream=None) -> None:
     """Labelled values, one a line, the values aligned: "Order     1042  open". On a terminal a
-    long value is wrapped between words, its next lines under its first. On stdout, or `stream`."""
+    long value is wrapped between words, its next lines under its first; a word longer than the
+    line is cut, unless it is a link (kept whole, to be clicked or copied). On stdout, or `stream`."""
     import textwrap
 
     stream = sys.stdout if stream is None else stream
@@ -326,8 +327,8 @@ def print_facts(facts: Sequence[tuple[str, object]], stream=None) -> None:
     for label, value in facts:
         line = f"{label:<{indent}}{_one_line(value)}".rstrip()
         if width is not None and len(line) > width:
-            line = textwrap.fill(line, width, subsequent_indent=" " * indent, break_long_words=False,
-                                 break_on_hyphens=False)
+            line = textwrap.fill(line, width, subsequent_indent=" " * indent,
+                                 break_long_words="://" not in line, break_on_hyphens=False)
         stream.write(line + "\n")
 
 

@@ -48,9 +48,9 @@ def print_order(order: OrderView) -> None:
         print()
         ORDER_RETURNS([(order.number, r) for r in order.returns], title="Returns")
     if order.appointments:
-        from ordercli.cli.appointments import zone_of
+        from ordercli.cli.appointments import display_zone
 
-        zone = zone_of(None)
+        zone = display_zone()
         print()
         ORDER_APPOINTMENTS([(a, zone) for a in order.appointments], title=f"Appointments ({_zone_text(zone)})")
     if order.history:

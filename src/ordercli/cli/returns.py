@@ -35,6 +35,11 @@ Force = Annotated[str | None, typer.Option("--force", metavar="REASON", help=(
     "Accept the return after the return window (profile --return-days), saying why."))]
 
 
+def _check_force(force: str | None) -> None:
+    if force is not None and not force.strip():
+        raise fail("say why the return window is overridden: --force REASON", EXIT_USAGE)
+
+
 def _wants(specs: list[str] | None, parse):
     if not specs:
         return None
@@ -127,6 +132,7 @@ def open_return(
 
     if not (reason or "").strip():
         raise fail("say why the goods come back: --reason TEXT", EXIT_USAGE)
+    _check_force(force)
     wants = _wants(line, parse_return_want)
     state = app_context(ctx)
     view = open_(state.database(), order, wants, reason, state.stamp("return"), force=force,
@@ -172,6 +178,7 @@ def exchange(
 
     if not (reason or "").strip():
         raise fail("say why the goods come back: --reason TEXT", EXIT_USAGE)
+    _check_force(force)
     wants = _wants(returning, parse_return_want)
     replacements = []
     for want in _wants(replacement, _read_want):
@@ -342,6 +349,9 @@ def cancel(ctx: typer.Context, output: Output, number_: ReturnNumber,
     state = app_context(ctx)
     view = cancel_return(state.database(), number_, reason, state.stamp("rma cancel"))
     _emit(ctx, output, view, f"return {view.number} canceled")
+    if view.replacement_order is not None:
+        state.say(f"note: replacement order {view.replacement_order} stays as it is; if it should not go: "
+                  f"ordercli status {view.replacement_order} --to canceled --reason TEXT")
 
 
 # -- listing ----------------------------------------------------------------------------------------------

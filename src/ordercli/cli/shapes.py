@@ -164,10 +164,11 @@ def order(view) -> dict:
 
 
 def _zone():
-    """The zone appointments within an order are shown in: ORDERCLI_TZ, TZ or the system's."""
-    from ordercli.cli.appointments import zone_of
+    """The zone appointments within an order are shown in: ORDERCLI_TZ, TZ or the system's (UTC
+    when none of them names a zone ordercli can read)."""
+    from ordercli.cli.appointments import display_zone
 
-    return zone_of(None)
+    return display_zone()
 
 
 def shipping_charge(view) -> dict:

@@ -30,6 +30,7 @@ MAX_TEXT = 40  # longer than any time or zone a person types; checked before par
 # An appointment lasts at most this long: a van or a room booked for a month is plausible,
 # a year is a typo.
 MAX_APPOINTMENT = timedelta(days=31)
+LAST_YEAR = 9998  # an appointment (and its week, 31 days long at most) stays inside what dates can hold
 TIME_EXAMPLES = "examples: 2026-12-03T09:00, 2026-12-03 09:00, 2026-12-03T09:00+01:00, tomorrow 09:00"
 DAY_EXAMPLES = "examples: 2026-12-03, today, tomorrow"
 ZONE_EXAMPLES = "examples: Europe/Berlin, America/New_York, UTC"
@@ -97,6 +98,10 @@ def parse_local_time(text: str, zone: tzinfo, now: datetime) -> LocalTime:
         raise InvalidData(f"{shown(text)} is not a date and time ({TIME_EXAMPLES})") from None
     if not words and ("T" not in raw.upper() and " " not in raw):
         raise InvalidData(f"{shown(text)} has no time of day: an appointment starts at a time ({TIME_EXAMPLES})")
+    if moment.second or moment.microsecond:
+        raise InvalidData(f"{shown(text)}: appointments start on a whole minute (give HH:MM)")
+    if not 1 < moment.year <= LAST_YEAR:
+        raise InvalidData(f"{shown(text)} is out of range (years 2 to {LAST_YEAR})")
     if moment.tzinfo is not None:  # an explicit offset names the instant
         try:
             return LocalTime(moment.astimezone(timezone.utc))
@@ -199,9 +204,12 @@ def parse_day(text: str, zone: tzinfo, now: datetime) -> date:
     if len(raw) > MAX_TEXT or not raw.isascii():
         raise InvalidData(f"{shown(text)} is not a day ({DAY_EXAMPLES})")
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise InvalidData(f"{shown(text)} is not a day ({DAY_EXAMPLES})") from None
+    if not 1 < day.year <= LAST_YEAR:
+        raise InvalidData(f"{shown(text)} is out of range (years 2 to {LAST_YEAR})")
+    return day
 
 
 def _midnight(day: date, zone: tzinfo) -> datetime:

@@ -12,9 +12,10 @@ What a return is worth (the refund rule, docs/commands.md "ordercli return"):
   Q units have come back the returns of the line add up to round(net x k / Q) (half up), so
   returning everything gives back exactly what the line cost;
 - the shipping charge (and its tax) only when the return says so (--refund-shipping), once;
-- when the order is invoiced, receiving the return credits what invoices cover of the returned
-  units (the credit notes compute the same shares on the invoice lines), and the refund becomes
-  what those credit notes credit: units a credit note credited before are not paid back twice.
+- receiving the return credits what invoices cover of the returned units (the credit notes
+  compute the same shares on the invoice lines); for invoiced lines the refund becomes what those
+  credit notes credit (units a credit note credited before are not paid back twice), lines and
+  a shipping charge never invoiced count at their worth; refunded shipping is never invoiced.
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ def check_stage(number: int, stage: ReturnStage, doing: str) -> None:
         raise Refused(f"return {number} was canceled")
     hints = {"receive": "it was received already", "inspect": "it must be received first (ordercli rma receive)"
              if stage == ReturnStage.REQUESTED else "it was inspected already",
-             "settle": "it must be received and inspected first" if stage in (ReturnStage.REQUESTED,
-                                                                                ReturnStage.RECEIVED)
+             "settle": "it must be received and inspected first" if stage == ReturnStage.REQUESTED
+             else "it must be inspected first (ordercli rma inspect)" if stage == ReturnStage.RECEIVED
              else f"it was {stage} already",
              "cancel": "the goods are back: inspect and settle it instead"}
     raise Refused(f"return {number} is {stage}: {hints[doing]}")
@@ -158,8 +159,8 @@ def check_window(order_id: int, takes: list[ReturnTake], now: datetime, days: in
         return
     ends = max(reached) + timedelta(days=days)
     if now > ends:
-        raise Refused(f"the return window of order {order_id} ended on {ends:%Y-%m-%d} ({days} days after "
-                      f"delivery on {max(reached):%Y-%m-%d}): --force REASON overrides it")
+        raise Refused(f"the return window of order {order_id} ended on {ends:%Y-%m-%d} ({days} days after the goods "
+                      f"reached the customer on {max(reached):%Y-%m-%d}): --force REASON overrides it")
 
 
 @dataclass(frozen=True)
@@ -201,15 +202,21 @@ class Disposition:
 
 def parse_restock(text: str) -> Disposition:
     """`SKU[:QTY][@LOCATION]`: restock units (at LOCATION; default where they shipped from)."""
-    body, at, location = text.rpartition("@") if "@" in text else (text, "", "")
+    body, at, location = text.partition("@") if "@" in text else (text, "", "")
     if at and not location.strip():
         raise InvalidData(f"{shown(text)}: name the location after @ (SKU:QTY@LOCATION)")
+    if at and not body.strip():
+        raise InvalidData(f"{shown(text)}: name the SKU before @ (SKU:QTY@LOCATION)")
+    if "@" in location:
+        raise InvalidData(f"{shown(text)}: one location after @ (SKU:QTY@LOCATION)")
     want = parse_return_want(body)
     return Disposition(want.sku, want.quantity, location.strip() or None)
 
 
 def parse_write_off(text: str) -> Disposition:
     """`SKU[:QTY]`: units written off as damaged."""
+    if "@" in text:
+        raise InvalidData(f"{shown(text)}: written-off units go nowhere (SKU or SKU:QTY, no @LOCATION)")
     want = parse_return_want(text)
     return Disposition(want.sku, want.quantity, write_off=True)
 

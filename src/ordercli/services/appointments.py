@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from ordercli.db import dialect
 from ordercli.db.queries import appointments, history
+from ordercli.db.sql import rows
 from ordercli.documents.addresses import address_lines
 from ordercli.domain.appointments import (
     RESOURCE_KINDS, check_future, parse_appointment_duration, parse_local_time, span_text, zone_name,
@@ -456,6 +457,21 @@ class AppointmentFilter:
     resource: str | None = None
     order: int | None = None
     canceled: bool = False
+
+
+def cancel_booked(connection, order_ids: list[int], stamp: Stamp, why: str) -> None:
+    """Booked appointments of orders that are over (canceled, failed, abandoned, partially
+    closed, returned) are canceled with them: their resources are free again."""
+    if not order_ids:
+        return
+    booked = rows(connection, "SELECT id, order_id FROM appointments WHERE order_id IN :orders "
+                              "AND stage = 'booked' ORDER BY id", {"orders": order_ids})
+    if booked:
+        dialect.update_where_in(connection, "appointments", {"stage": "canceled", "canceled_at": stamp.at,
+                                                             "canceled_by": stamp.actor, "cancel_reason": why,
+                                                             "updated_at": stamp.at}, "id", [r.id for r in booked])
+        history.append(connection, stamp, [(r.order_id, "appointment_canceled", None, None,
+                                            f"appointment {r.id} canceled: {why}") for r in booked])
 
 
 def appointments_of_order(connection, number: int) -> list[AppointmentView]:

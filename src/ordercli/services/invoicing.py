@@ -128,6 +128,7 @@ def invoice_orders(db, numbers: list[int], stamp: Stamp, *, bulk: bool = False, 
         invoiced = {r.order_line_id: (r.units, r.net, r.tax) for r in documents.invoiced_per_line(connection, numbers)}
         shipping_done = {r.order_id: (r.net, r.tax) for r in documents.invoiced_shipping(connection, numbers)}
         back = returns.back_per_line(connection, numbers)
+        shipping_refunded = returns.shipping_refunded(connection, numbers)
         existing: dict[int, list[int]] = defaultdict(list)
         for row in documents.invoices_of_orders(connection, numbers):
             if row.kind == "invoice":  # credit notes are rendered by number (invoice --number)
@@ -140,8 +141,12 @@ def invoice_orders(db, numbers: list[int], stamp: Stamp, *, bulk: bool = False, 
             if order.status not in NOT_INVOICED:
                 billable = _billable(order, lines_of[number], handed_over, invoiced, profile.invoice_policy, back)
                 net, tax = shipping_done.get(number, (0, 0))
-                parts = plan_invoices(billable, Shipping(order.shipping_minor, order.shipping_tax_rate_bp,
-                                                         order.shipping_tax_minor, net, tax))
+                if number in shipping_refunded:  # a return paid it back: it is not invoiced (again)
+                    shipping = Shipping(net, order.shipping_tax_rate_bp, tax, net, tax)
+                else:
+                    shipping = Shipping(order.shipping_minor, order.shipping_tax_rate_bp, order.shipping_tax_minor,
+                                        net, tax)
+                parts = plan_invoices(billable, shipping)
             if not parts and not existing[number]:
                 reason = _nothing_reason(order, profile.invoice_policy)
                 if not bulk:

@@ -204,26 +204,38 @@ def _receive(connection, row, stamp: Stamp, by: str, *, check=None) -> list[str]
                                         "received_by": by, "updated_at": stamp.at})
     lines = {line.id: line for line in _lines(connection, row.order_id)}
     back = returns.back_per_line(connection, [row.order_id])
-    mine = {r.order_line_id for r in returns.lines_of(connection, [row.id])}
+    mine = {r.order_line_id: r.quantity for r in returns.lines_of(connection, [row.id])}
     policy = load_profile(connection).invoice_policy
     invoiced = {r.order_line_id: int(r.units) for r in documents.invoiced_per_line(connection, [row.order_id])}
+    ever_invoiced = returns.invoiced_units(connection, row.order_id)
     excess = {}
     for line_id in mine:
         line = lines[line_id]
         kept = (line.quantity if policy == "ordered" else min(line.fulfilled, line.quantity)) - back.get(line_id, 0)
         excess[line_id] = max(invoiced.get(line_id, 0) - max(kept, 0), 0)
-    with_shipping = bool(row.refund_shipping) and bool(documents.invoiced_shipping(connection, [row.order_id]))
+    shipping_invoiced = any(r.kind == "invoice" and r.shipping_minor
+                            for r in documents.invoices_of_orders(connection, [row.order_id]))
+    with_shipping = bool(row.refund_shipping) and shipping_invoiced
     docs = credit_return(connection, row.order_id, excess, stamp, with_shipping=with_shipping,
                          reason=f"return {row.id}: {row.reason}", return_id=row.id, check=check)
     text = f"return {row.id} received by {by}"
     if docs:
         text += "; credited by " + ", ".join(doc.number for doc in docs)
-    if any(r.kind == "invoice" for r in documents.invoices_of_orders(connection, [row.order_id])):
-        # an invoiced order: the documents say what goes back (units credited before are not again)
-        credited = -sum(doc.total_minor for doc in docs)
-        if credited != row.refund_minor:
-            returns.update(connection, row.id, {"refund_minor": credited})
-            text += f"; refund {Money(credited, row.currency)} (as credited)"
+    # The refund follows the documents: what the credit notes credit, and for lines never
+    # invoiced (and a shipping charge never invoiced) what they are worth by the refund rule.
+    # Units a credit note credited before are not paid back twice.
+    refund = -sum(doc.total_minor for doc in docs)
+    for line_id, units in mine.items():
+        if not ever_invoiced.get(line_id):
+            line = lines[line_id]
+            refund += worth(line, line.returning - units, units).total_minor
+    if row.refund_shipping and not shipping_invoiced:
+        order = first(connection, "SELECT shipping_minor, shipping_tax_minor FROM orders WHERE id = :id",
+                      {"id": row.order_id})
+        refund += order.shipping_minor + order.shipping_tax_minor
+    if refund != row.refund_minor:
+        returns.update(connection, row.id, {"refund_minor": refund})
+        text += f"; refund {Money(refund, row.currency)} (as credited)"
     entries = [(row.order_id, "return_received", None, None, text)]
     status = Status(row.order_status)
     everything_back = all(back.get(line.id, 0) >= line.fulfilled for line in lines.values()
@@ -235,6 +247,10 @@ def _receive(connection, row, stamp: Stamp, by: str, *, check=None) -> list[str]
         dialect.update_where_in(connection, "orders", {"status": Status.RETURNED.value, "updated_at": stamp.at},
                                 "id", [row.order_id])
     history.append(connection, stamp, entries)
+    if everything_back and status in (Status.CLOSED, Status.PARTIALLY_CLOSED):
+        from ordercli.services.appointments import cancel_booked
+
+        cancel_booked(connection, [row.order_id], stamp, "order returned")
     return [doc.number for doc in docs]
 
 
@@ -255,6 +271,13 @@ def inspect_return(db, return_id: int, dispositions: list[Disposition], stamp: S
 
 def _inspect(connection, row, dispositions: list[Disposition], stamp: Stamp, *, restock_at: str | None) -> None:
     lines = returns.lines_of(connection, [row.id])
+    if restock_at is not None:
+        find_location(connection, restock_at)  # an unknown location is refused even when no unit goes there
+    for item in dispositions:  # naming a download or a service: nothing of it goes on a shelf
+        found = [r for r in lines if r.sku == item.sku]
+        if found and all(r.kind != "physical" or r.product_id is None for r in found):
+            raise Refused(f"{item.sku} on return {row.id} is not goods on a shelf ({found[0].kind}): it is neither "
+                          "restocked nor written off")
     takes = plan_inspection(row.id, [(r.id, r.order_line_id, r.sku, r.quantity) for r in lines], dispositions,
                             restock_at)
     order_lines = {line.id: line for line in returns.returnable_lines(connection, row.order_id)}
@@ -350,8 +373,12 @@ def cancel_return(db, return_id: int, reason: str | None, stamp: Stamp) -> Retur
         returns.update(connection, return_id, {"stage": ReturnStage.CANCELED.value, "canceled_at": stamp.at,
                                                "canceled_by": stamp.actor, "cancel_reason": reason,
                                                "updated_at": stamp.at})
-        history.append(connection, stamp, [(row.order_id, "return_canceled", None, None,
-                                            f"return {return_id} canceled: {reason}")])
+        entries = [(row.order_id, "return_canceled", None, None, f"return {return_id} canceled: {reason}")]
+        if row.replacement_order_id is not None:  # the exchange's replacement stays: someone decides
+            entries.append((row.replacement_order_id, "return_canceled", None, None,
+                            f"return {return_id} of order {row.order_id}, which this order replaces, was canceled: "
+                            f"{reason}"))
+        history.append(connection, stamp, entries)
         return _view(connection, return_id)
 
 
@@ -450,20 +477,32 @@ def exchange(db, number: int, returning: list[ReturnWant], replacements: list[tu
         return_id, takes = _open(connection, order, returning, reason, stamp, force=force, refund_shipping=False,
                                  kind="exchange")
         original = load_order(connection, number)
-        sold = {take.line.sku: take for take in takes}
+        sold: dict[str, list[ReturnTake]] = defaultdict(list)
+        for take in takes:
+            sold[take.line.sku].append(take)
         lines = []
         for sku, quantity in replacements:
-            take = sold.get(sku)
-            if take is not None:  # the same SKU: priced as it was sold
+            if sku not in sold:  # another SKU: the catalogue's price
+                lines.append(ValidLine(sku, quantity, None, None, None, None, None, None))
+                continue
+            left = quantity
+            for i, take in enumerate(sold[sku]):  # the same SKU: priced as each returned line was sold
+                last = i == len(sold[sku]) - 1
+                units = left if last else min(left, take.quantity)
+                if units <= 0:
+                    break
                 row = first(connection, "SELECT unit_price_minor, discount_minor, order_discount_minor, tax_rate_bp "
                                         "FROM order_lines WHERE id = :id", {"id": take.line.id})
-                off = share(row.discount_minor + row.order_discount_minor, min(quantity, take.line.quantity),
-                            take.line.quantity)
-                lines.append(ValidLine(sku, quantity, Money(row.unit_price_minor, order.currency), None,
-                                       Discount(amount_minor=off) if off else None, row.tax_rate_bp,
+                back = min(units, take.quantity)
+                # the units that replace returned ones cost what those were worth, net
+                off = row.unit_price_minor * back - worth(take.line, take.line.returning, back).net_minor
+                if units > back:  # more than came back: at the line's price and discount per unit
+                    off += share(row.discount_minor + row.order_discount_minor, min(units - back, take.line.quantity),
+                                 take.line.quantity)
+                lines.append(ValidLine(sku, units, Money(row.unit_price_minor, order.currency), None,
+                                       Discount(amount_minor=off) if off > 0 else None, row.tax_rate_bp,
                                        take.line.delivery_method, None))
-            else:
-                lines.append(ValidLine(sku, quantity, None, None, None, None, None, None))
+                left -= units
 
         def address(a) -> Address:
             return Address(a.name, a.line1, a.line2, a.city, a.region, a.postal_code, a.country)
@@ -611,8 +650,11 @@ def refuse_unreturned_removal(connection, order_id: int, removed: dict[int, int]
                                                       "ON rl.return_id = t.id WHERE t.order_id = :o AND "
                                                       "rl.order_line_id = :l AND t.stage <> 'canceled' ORDER BY t.id",
                                           {"o": order_id, "l": line_id})]
-            raise Refused(f"{what}: {line.sku} units of it are in return {', '.join(map(str, numbers))}; "
-                          "cancel the return first (ordercli rma cancel)")
+            requested = scalar(connection, "SELECT count(*) FROM returns WHERE id IN :ids AND stage = 'requested'",
+                               {"ids": numbers})
+            hint = ("cancel the return first (ordercli rma cancel)" if requested == len(numbers)
+                    else "the goods came back: the return stands")
+            raise Refused(f"{what}: {line.sku} units of it are in return {', '.join(map(str, numbers))}; {hint}")
 
 
 __all__ = ["ReturnView", "ReturnFilter", "ExchangeView", "exchange", "open_return", "receive_return", "inspect_return", "settle_return",

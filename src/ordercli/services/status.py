@@ -254,15 +254,12 @@ def _drop_pending_shipments(connection, batch: str, stamp: Stamp, why: str) -> N
 
 
 def _cancel_appointments(connection, batch: str, stamp: Stamp, why: str) -> None:
-    """Booked appointments of orders that are over are canceled with them: their resources are free again."""
-    booked = rows(connection, f"SELECT a.id, a.order_id FROM {batch} b CROSS JOIN appointments a "
-                              "WHERE a.order_id = b.number AND b.skip = 0 AND a.stage = 'booked' ORDER BY a.id")
-    if booked:
-        dialect.update_where_in(connection, "appointments", {"stage": "canceled", "canceled_at": stamp.at,
-                                                             "canceled_by": stamp.actor, "cancel_reason": why,
-                                                             "updated_at": stamp.at}, "id", [r.id for r in booked])
-        history.append(connection, stamp, [(r.order_id, "appointment_canceled", None, None,
-                                            f"appointment {r.id} canceled: {why}") for r in booked])
+    """Booked appointments of the batch's orders (not skipped) are canceled with them."""
+    from ordercli.services.appointments import cancel_booked
+
+    found = rows(connection, f"SELECT DISTINCT a.order_id FROM {batch} b CROSS JOIN appointments a "
+                             "WHERE a.order_id = b.number AND b.skip = 0 AND a.stage = 'booked' ORDER BY a.order_id")
+    cancel_booked(connection, [r.order_id for r in found], stamp, why)
 
 
 def _shipped_by_hand(db, texts: list[str], target: Status, stamp: Stamp, *, reason, wants, skip_invalid,

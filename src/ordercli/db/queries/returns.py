@@ -123,3 +123,18 @@ def shipments_holding(connection, shipment_id: int) -> dict[int, int]:
     return {r.order_line_id: int(r.units) for r in rows(connection, """
         SELECT order_line_id, SUM(quantity) AS units FROM shipment_lines WHERE shipment_id = :id
         GROUP BY order_line_id""", {"id": shipment_id})}
+
+
+def invoiced_units(connection, order_id: int) -> dict[int, int]:
+    """Order line -> units its invoices cover (credit notes not subtracted): 0 for a line never invoiced."""
+    return {r.order_line_id: int(r.units) for r in rows(connection, """
+        SELECT il.order_line_id, SUM(il.quantity) AS units FROM invoices i JOIN invoice_lines il ON il.invoice_id = i.id
+        WHERE i.order_id = :order AND i.kind = 'invoice' AND il.order_line_id IS NOT NULL
+        GROUP BY il.order_line_id""", {"order": order_id})}
+
+
+def shipping_refunded(connection, order_ids: list[int]) -> set[int]:
+    """Orders whose shipping charge a return that came back refunded: it is not invoiced (again)."""
+    return {r.order_id for r in rows(connection, f"""
+        SELECT DISTINCT order_id FROM returns WHERE order_id IN :orders AND refund_shipping AND stage IN {BACK}""",
+        {"orders": order_ids})}

@@ -348,7 +348,7 @@ def test_rescheduling_moves_the_time_the_resource_and_the_place(shop):
 
 
 @pytest.mark.parametrize("args, code, message", [
-    ([], 5, "nothing to change: give --at, --duration, --with or --where"),
+    ([], 2, "nothing to change: give --at, --duration, --with or --where"),
     (["--at", f"{YEAR - 2}-06-14T09:00"], 5, "is in the past"),
     (["--at", "whenever"], 5, "'whenever' is not a date and time"),
     (["--duration", "0h"], 5, "is no time at all"),

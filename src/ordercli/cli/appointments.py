@@ -251,6 +251,8 @@ def reschedule(
     """
     from ordercli.services.appointments import Move, reschedule as move
 
+    if at is None and duration is None and resource is None and where is None:
+        raise fail("nothing to change: give --at, --duration, --with or --where", EXIT_USAGE)
     state = app_context(ctx)
     zone = zone_of(tz)
     change = move(state.database(), appointment, Move(at, duration, resource, where), zone,

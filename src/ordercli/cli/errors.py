@@ -99,6 +99,7 @@ FLAG_FOR_FIELD = {
     "bank": "--bank",
     "payment_terms": "--payment-terms",
     "payment_days": "--payment-days",
+    "return_days": "--return-days",
     "footer": "--footer",
     "invoice_prefix": "--invoice-prefix",
     "credit_prefix": "--credit-prefix",

@@ -398,14 +398,7 @@ def _draw_packing_slip(pdf: DocumentPDF, doc: PackingSlipDoc) -> None:
     pdf.begin_document(Furniture(foot=foot, running_head=f"Packing slip · shipment {doc.shipment_number}"
                                                          f" · order #{doc.order_number}"))
     _letterhead(pdf, doc.sender)
-    top = pdf.y
-    barcode_width = 64
-    pdf.code128(str(doc.shipment_number), pdf.w - pdf.r_margin - barcode_width, top, barcode_width, 12,
-                module=0.4, align="R")
-    pdf.set_xy(pdf.l_margin, top)
-    pdf.style(16, bold=True)
-    pdf.block(pdf.epw - barcode_width - 4, 7.5, "Packing slip")
-    top = max(pdf.y + 3, top + 12 + 8)
+    top = _slip_title(pdf, "Packing slip", str(doc.shipment_number))
     half = (pdf.epw - 8) / 2
     facts = [("Shipment", str(doc.shipment_number)), ("Order", f"#{doc.order_number}"),
              ("Date", formats.day(doc.created_at)), ("Method", _method(doc.method))]
@@ -420,15 +413,31 @@ def _draw_packing_slip(pdf: DocumentPDF, doc: PackingSlipDoc) -> None:
         _facts_block(pdf, facts, pdf.l_margin + half + 8, top, half),
     ]
     pdf.set_xy(pdf.l_margin, max(ends) + 6)
+    _slip_units(pdf, doc.lines, formats)
+
+
+def _slip_title(pdf: DocumentPDF, title: str, barcode: str) -> float:
+    """A slip's title with its barcode at the right; returns where what follows starts."""
+    top = pdf.y
+    barcode_width = 64
+    pdf.code128(barcode, pdf.w - pdf.r_margin - barcode_width, top, barcode_width, 12, module=0.4, align="R")
+    pdf.set_xy(pdf.l_margin, top)
+    pdf.style(16, bold=True)
+    pdf.block(pdf.epw - barcode_width - 4, 7.5, title)
+    return max(pdf.y + 3, top + 12 + 8)
+
+
+def _slip_units(pdf: DocumentPDF, lines, formats: Formats) -> None:
+    """What is in the parcel, line by line, and how many units in all."""
     table = RowTable(pdf, SLIP_COLUMNS, size=9)
-    for line in doc.lines:
+    for line in lines:
         table.row([line.sku, line.description, formats.number(line.quantity)])
     pdf.ln(3)
     quantity = SLIP_COLUMNS[-1].width
     pdf.set_x(pdf.l_margin + table.width - quantity - 40)
     pdf.style(9, bold=True)
     pdf.cell(40, 5, "Units", align="R", markdown=False)
-    pdf.cell(quantity, 5, formats.number(sum(line.quantity for line in doc.lines)), align="R", markdown=False,
+    pdf.cell(quantity, 5, formats.number(sum(line.quantity for line in lines)), align="R", markdown=False,
              new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
@@ -440,13 +449,7 @@ def _draw_return_slip(pdf: DocumentPDF, doc: ReturnSlipDoc) -> None:
     pdf.begin_document(Furniture(foot=foot, running_head=f"Return slip · return {doc.return_number}"
                                                          f" · order #{doc.order_number}"))
     _letterhead(pdf, doc.return_to)
-    top = pdf.y
-    barcode_width = 64
-    pdf.code128(doc.barcode, pdf.w - pdf.r_margin - barcode_width, top, barcode_width, 12, module=0.4, align="R")
-    pdf.set_xy(pdf.l_margin, top)
-    pdf.style(16, bold=True)
-    pdf.block(pdf.epw - barcode_width - 4, 7.5, "Exchange slip" if doc.kind == "exchange" else "Return slip")
-    top = max(pdf.y + 3, top + 12 + 8)
+    top = _slip_title(pdf, "Exchange slip" if doc.kind == "exchange" else "Return slip", doc.barcode)
     half = (pdf.epw - 8) / 2
     facts = [("Return", doc.barcode), ("Order", f"#{doc.order_number}"), ("Date", formats.day(doc.requested_at))]
     if doc.replacement_order is not None:
@@ -464,16 +467,7 @@ def _draw_return_slip(pdf: DocumentPDF, doc: ReturnSlipDoc) -> None:
     pdf.style(10)
     pdf.block(pdf.epw, 5, doc.reason)
     pdf.ln(4)
-    table = RowTable(pdf, SLIP_COLUMNS, size=9)
-    for line in doc.lines:
-        table.row([line.sku, line.description, formats.number(line.quantity)])
-    pdf.ln(3)
-    quantity = SLIP_COLUMNS[-1].width
-    pdf.set_x(pdf.l_margin + table.width - quantity - 40)
-    pdf.style(9, bold=True)
-    pdf.cell(40, 5, "Units", align="R", markdown=False)
-    pdf.cell(quantity, 5, formats.number(sum(line.quantity for line in doc.lines)), align="R", markdown=False,
-             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _slip_units(pdf, doc.lines, formats)
     pdf.ln(6)
     pdf.style(9, color=MUTED)
     pdf.block(pdf.epw, 4.5, f"Put this slip in the parcel with the goods, and write {doc.barcode} on the outside. "

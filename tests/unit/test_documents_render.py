@@ -21,10 +21,10 @@ from pypdf import PdfReader
 
 from ordercli.documents import fonts
 from ordercli.documents.model import (DocLine, InvoiceDoc, LabelDoc, PackingSlipDoc, Party, PickFor, PickGroup,
-                                      PickItem, PickListDoc, Seller, SlipLine, TaxRow)
+                                      PickItem, PickListDoc, ReturnSlipDoc, ReturnSlipLine, Seller, SlipLine, TaxRow)
 from ordercli.documents.render import (check_locale, check_logo, check_printable, join_pdfs, render_invoice,
                                        render_invoices, render_invoices_combined, render_label,
-                                       render_packing_slip, render_pick_list, warm_fonts)
+                                       render_packing_slip, render_pick_list, render_return_slip, warm_fonts)
 from ordercli.domain.errors import InvalidData
 
 ISSUED = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
@@ -83,6 +83,16 @@ def invoice(lines: list[DocLine] | None = None, *, number: str = "INV-2026-00001
     )
     fields.update(changes)
     return InvoiceDoc(**fields)
+
+
+def return_slip(**changes) -> ReturnSlipDoc:
+    fields = dict(return_number=7, order_number=42, requested_at=ISSUED, kind="exchange",
+                  reason="Zu klein – bitte eine Nummer größer",
+                  customer=Party(name="Ωμέγα Α.Ε.", lines=("Λεωφόρος Κηφισίας 12", "115 26 Αθήνα", "Greece")),
+                  return_to=seller(), lines=(ReturnSlipLine("SHIRT-M", "Shirt, M", 2),), barcode="RMA-7",
+                  replacement_order=43)
+    fields.update(changes)
+    return ReturnSlipDoc(**fields)
 
 
 def many_lines(count: int) -> list[DocLine]:
@@ -393,6 +403,20 @@ needs_zbar = pytest.mark.skipif(not (shutil.which("zbarimg") and shutil.which("p
 @needs_zbar
 def test_the_packing_slip_barcode_scans_as_the_shipment_number(tmp_path):
     assert decoded_barcodes(render_packing_slip(packing_slip()), tmp_path) == ["90817"]
+
+
+@needs_zbar
+def test_the_return_slip_barcode_scans_as_the_rma_number(tmp_path):
+    assert decoded_barcodes(render_return_slip(return_slip()), tmp_path) == ["RMA-7"]
+
+
+def test_a_return_slip_says_what_comes_back_from_whom_to_whom_and_why():
+    text = text_of(render_return_slip(return_slip()))
+    for expected in ("Exchange slip", "RMA-7", "#42", "order #43", "Ωμέγα Α.Ε.", "Zu klein – bitte eine Nummer größer",
+                     "SHIRT-M", "Shirt, M", "SEND TO", "Page 1 of 1"):
+        assert expected in text, expected
+    with pytest.raises(InvalidData, match="return slip of return 7"):
+        render_return_slip(return_slip(reason="返品"))
 
 
 @needs_zbar

@@ -167,6 +167,10 @@ def shop(request, postgres, tmp_path_factory):
         ok(superuser("status", "3", "--to", "ready_to_ship"))
         ok(superuser("carrier", "add", "DHL"))
         ok(superuser("ship", "3", "--carrier", "DHL", "--tracking", "00340434161094042557"))
+        ok(superuser("appointment", "resource", "add", "tom", "--kind", "technician"))
+        ok(superuser("appointment", "book", "3", "--at", "2099-06-14T09:00", "--duration", "1h", "--with", "tom",
+                     "--tz", "UTC"))
+        ok(superuser("return", "3", "--line", "CHAI:1", "--reason", "too strong"))
         yield team, folder
 
 
@@ -255,6 +259,13 @@ READS = {
     "summary-method": (["summary", "--by", "method"], "ship"),
     "profile-show": (["profile", "show"], "Invoice policy"),
     "pick-list": (["pick-list", "--status", "closed", "--json"], '"by_location"'),
+    "returns": (["returns"], "too strong"),
+    "returns-csv": (["returns", "--csv"], "too strong"),
+    "rma-show": (["rma", "show", "1", "--json"], '"requested"'),
+    "appointment-list": (["appointment", "list", "--all", "--tz", "UTC"], "tom"),
+    "appointment-show": (["appointment", "show", "1", "--tz", "UTC"], "tom"),
+    "appointment-resources": (["appointment", "resource", "list"], "technician"),
+    "appointment-export": (["appointment", "export", "--ics", "--all"], "BEGIN:VEVENT"),
 }
 
 
@@ -318,6 +329,11 @@ WRITES = {
     "export-since-last": ["export", "--since-last", "nightly"],
     "profile-set": ["profile", "set", "--name", "Shop"],
     "invoice": ["invoice", "1", "--out", "{folder}"],
+    "rma-receive": ["rma", "receive", "1"],
+    "rma-cancel": ["rma", "cancel", "1", "--reason", "never came"],
+    "appointment-book": ["appointment", "book", "3", "--at", "2099-06-15T09:00", "--duration", "1h", "--with", "tom"],
+    "appointment-cancel": ["appointment", "cancel", "1", "--reason", "not needed"],
+    "appointment-resource-add": ["appointment", "resource", "add", "van-1", "--kind", "van"],
 }
 
 

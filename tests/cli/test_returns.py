@@ -393,3 +393,78 @@ def test_a_long_reason_wraps_at_80_columns(shop):
     shown = cli("rma", "show", rma, env={"ORDERCLI_FORCE_TTY": "80"})
     assert shown.exit_code == 0 and max(len(line) for line in shown.stdout.splitlines()) <= 80
     assert shown.stdout.count("x") == 300
+
+
+def test_refunds_of_a_line_never_invoiced_add_up_to_the_line_in_any_order_of_receipt(shop):
+    cli = shop
+    assert cli("promo", "add", "ONE", "--amount", "1.00").exit_code == 0
+    number = shipped_order(cli, "TEA:3", extra=("--promo", "ONE"))  # net 29.00, tax 2.03: 31.03 in all
+    first = cli("return", str(number), "--line", "TEA:1", "--reason", "x").stdout.strip()
+    second = cli("return", str(number), "--line", "TEA:1", "--reason", "x").stdout.strip()
+    for rma in (second, first):  # received the other way round
+        assert cli("rma", "receive", rma).exit_code == 0
+    third = cli("return", str(number), "--line", "TEA:1", "--reason", "x").stdout.strip()
+    assert cli("rma", "receive", third).exit_code == 0
+    refunds = [r["refund"]["amount"] for r in cli.json("returns", "--order", str(number))]
+    assert sum(float(a) for a in refunds) == pytest.approx(31.03)
+
+
+def test_an_exchange_for_the_same_sku_costs_nothing_even_with_an_order_discount(shop):
+    cli = shop
+    assert cli("promo", "add", "ONE", "--amount", "1.00").exit_code == 0
+    assert cli("product", "add", "KETTLE", "--name", "Kettle", "--price", "10.00", "--tax-rate", "19").exit_code == 0
+    assert cli("stock", "receive", "KETTLE", "10").exit_code == 0
+    number = shipped_order(cli, "KETTLE:3", extra=("--promo", "ONE"))
+    for _ in range(2):
+        made = cli.json("exchange", str(number), "--return", "KETTLE:1", "--for", "KETTLE:1", "--reason", "defect")
+        assert made["difference"] == {"amount": "0.00", "currency": "EUR"}, made["replacement"]["lines"]
+
+
+def test_a_shipment_invoiced_and_partly_returned_is_not_deleted_beyond_what_the_customer_keeps(shop):
+    cli = shop
+    number = cli("create", *CUSTOMER, "--line", "CHAI:3").stdout.strip()
+    for args in (["verify", number, "--by", "anna"], ["status", number, "--to", "ready_to_ship"],
+                 ["ship", number, "--line", "CHAI:2"], ["ship", number]):
+        assert cli(*args).exit_code == 0
+    assert cli("invoice", number, "--out", str(cli.tmp_path)).exit_code == 0
+    rma = cli("return", number, "--line", "CHAI:1", "--reason", "x").stdout.strip()
+    assert cli("rma", "receive", rma).exit_code == 0
+    second = max(s["number"] for s in cli.json("show", number)["shipments"])
+    refused = cli("delete-shipment", str(second), "--restock", "main", "--reason", "never left", "--yes")
+    assert refused.exit_code == 4 and "is invoiced" in refused.stderr
+
+
+def test_a_service_done_keeps_the_order_closed_when_its_goods_come_back(shop):
+    cli = shop
+    assert cli("appointment", "resource", "add", "tom", "--kind", "technician").exit_code == 0
+    number = cli("create", *CUSTOMER, "--line", "CHAI:1", "--line", "INSTALL:1").stdout.strip()
+    for args in (["verify", number, "--by", "anna"], ["status", number, "--to", "ready_to_ship"],
+                 ["appointment", "book", number, "--line", "INSTALL", "--at", "2099-03-02T09:00", "--duration", "1h",
+                  "--with", "tom"], ["appointment", "complete", "1", "--signed-by", "H"], ["ship", number]):
+        assert cli(*args).exit_code == 0, args
+    rma = cli("return", number, "--reason", "x").stdout.strip()
+    assert cli("rma", "receive", rma).exit_code == 0
+    assert cli.json("show", number)["status"] == "closed"
+    # by hand it is returned, as said, and the visit still booked for it is canceled
+    assert cli("appointment", "book", number, "--at", "2099-03-05T09:00", "--duration", "1h", "--with",
+               "tom").exit_code == 0
+    assert cli("status", number, "--to", "returned", "--reason", "marketplace").exit_code == 0
+    assert cli.json("show", number)["status"] == "returned"
+    assert cli.json("appointment", "show", "2")["stage"] == "canceled"
+    assert cli("return-slip", "abc").stderr.startswith("ordercli: RETURN 'abc' is not a return number")
+
+
+def test_returned_by_hand_records_the_goods_back_even_when_a_service_was_done(shop):
+    cli = shop
+    assert cli("appointment", "resource", "add", "tom", "--kind", "technician").exit_code == 0
+    number = cli("create", *CUSTOMER, "--line", "CHAI:2", "--line", "INSTALL:1").stdout.strip()
+    for args in (["verify", number, "--by", "anna"], ["status", number, "--to", "ready_to_ship"],
+                 ["appointment", "book", number, "--line", "INSTALL", "--at", "2099-03-02T09:00", "--duration", "1h",
+                  "--with", "tom"], ["appointment", "complete", "1", "--signed-by", "H"], ["ship", number]):
+        assert cli(*args).exit_code == 0, args
+    assert cli("status", number, "--to", "returned", "--reason", "marketplace").exit_code == 0
+    shown = cli.json("show", number)
+    assert shown["status"] == "returned"
+    assert [(l["sku"], l["returned"]) for l in shown["lines"]] == [("CHAI", 2), ("INSTALL", 0)]
+    assert level(cli, "CHAI") == (20, 0)
+    assert [(h["from"], h["to"]) for h in shown["history"] if h["event"] == "status"][-1] == ("closed", "returned")

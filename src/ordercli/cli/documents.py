@@ -19,6 +19,7 @@ import typer
 from ordercli.cli import shapes, values
 from ordercli.cli.context import app_context
 from ordercli.cli.fulfillment import _read_shipment as read_shipment
+from ordercli.cli.returns import _read_return as read_return
 from ordercli.cli.errors import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_USAGE, fail
 from ordercli.cli.output import (Format, Output, ProgressBar, Table, key, money_text, number, output_options,
                                  stderr_is_terminal, text)
@@ -368,7 +369,7 @@ def packing_slip(
 def return_slip(
     ctx: typer.Context,
     output: Output,
-    return_number: Annotated[int, typer.Argument(metavar="RETURN", show_default=False, parser=read_shipment,
+    return_number: Annotated[int, typer.Argument(metavar="RETURN", show_default=False, parser=read_return,
                                                  help="The return's number (ordercli returns lists them).")],
     out: Out = None,
     print_it: PrintIt = False,

@@ -99,6 +99,7 @@ class ValidLine:
     tax_rate_bp: int | None
     delivery_method: str | None
     kind: str | None
+    tax_minor: int | None = None  # an exchange's replacement: the tax of the units it replaces
 
 
 @dataclass(frozen=True)
@@ -341,6 +342,7 @@ class ResolvedLine:
     discount: Discount | None
     tax_rate_bp: int
     delivery_method: str
+    tax_minor: int | None = None
 
 
 def resolve_lines(order: ValidOrder, products: dict[str, ProductTerms]) -> list[ResolvedLine]:
@@ -391,7 +393,7 @@ def resolve_lines(order: ValidOrder, products: dict[str, ProductTerms]) -> list[
             continue
         resolved.append(
             ResolvedLine(line_no, product_id, line.sku, description, kind, line.quantity, price,
-                         line.discount, tax, method)
+                         line.discount, tax, method, line.tax_minor)
         )
     problems.raise_if_any()
     return resolved

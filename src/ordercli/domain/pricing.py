@@ -49,6 +49,9 @@ class LineTerms:
     unit_price_minor: int
     tax_rate_bp: int
     discount: Discount | None = None
+    # The tax as given rather than computed: an exchange's replacement carries exactly the tax of
+    # the units it replaces (their share of their line's tax), so a defect costs nothing.
+    tax_minor: int | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,7 @@ def price_order(lines: list[LineTerms], order_discount: Discount | None = None,
     priced = []
     for line, line_gross, line_own, line_after, line_share in zip(lines, gross, own, after, shares):
         net = line_after - line_share
-        tax = apply_rate(net, rate_of(line.tax_rate_bp))
+        tax = line.tax_minor if line.tax_minor is not None else apply_rate(net, rate_of(line.tax_rate_bp))
         priced.append(PricedLine(line_gross, line_own, line_share, net, tax))
     shipping = shipping or Shipping()
     shipping_tax = shipping.tax_minor()

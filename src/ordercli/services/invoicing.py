@@ -403,7 +403,9 @@ def invoiced_beyond(connection, order_id: int, removed: dict[int, int]) -> list[
     if not any(invoiced.get(line, 0) > 0 for line in removed):
         return []
     handed = {r.order_line_id: r.units for r in documents.handed_over_per_line(connection, [order_id])}
-    short = [line for line, units in removed.items() if invoiced.get(line, 0) > handed.get(line, 0) - units]
+    back = returns.back_per_line(connection, [order_id])  # units that came back are no longer the customer's
+    short = [line for line, units in removed.items()
+             if invoiced.get(line, 0) > handed.get(line, 0) - back.get(line, 0) - units]
     if not short:
         return []
     numbers = []

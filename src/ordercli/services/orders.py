@@ -115,7 +115,8 @@ def preview_order(db, request: OrderRequest, now: datetime, *, default_currency:
             if not order.backorder:
                 check_promisable(transaction, [PromiseLine(l.line_no, 0, l.product_id, l.sku, l.quantity)
                                                for l in lines if l.kind == "physical" and l.product_id is not None])
-    pricing = price_order([LineTerms(l.quantity, l.unit_price_minor, l.tax_rate_bp, l.discount) for l in lines],
+    pricing = price_order([LineTerms(l.quantity, l.unit_price_minor, l.tax_rate_bp, l.discount, l.tax_minor)
+                           for l in lines],
                           promo.discount if promo else None, shipping_terms(order, lines))
 
     def money(minor: int) -> Money:
@@ -138,7 +139,7 @@ def place_order(connection, order: ValidOrder, stamp: Stamp) -> int:
     promo = _take_promo(connection, order.promo_code, order.currency, stamp.at) if order.promo_code else None
     charge = shipping_terms(order, lines)
     pricing = price_order(
-        [LineTerms(l.quantity, l.unit_price_minor, l.tax_rate_bp, l.discount) for l in lines],
+        [LineTerms(l.quantity, l.unit_price_minor, l.tax_rate_bp, l.discount, l.tax_minor) for l in lines],
         promo[1].discount if promo else None,
         charge,
     )

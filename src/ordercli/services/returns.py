@@ -226,9 +226,8 @@ def _receive(connection, row, stamp: Stamp, by: str, *, check=None) -> list[str]
     # Units a credit note credited before are not paid back twice.
     refund = -sum(doc.total_minor for doc in docs)
     for line_id, units in mine.items():
-        if not ever_invoiced.get(line_id):
-            line = lines[line_id]
-            refund += worth(line, line.returning - units, units).total_minor
+        if not ever_invoiced.get(line_id):  # its place in the line's shares: after the units back before it
+            refund += worth(lines[line_id], back.get(line_id, 0) - units, units).total_minor
     if row.refund_shipping and not shipping_invoiced:
         order = first(connection, "SELECT shipping_minor, shipping_tax_minor FROM orders WHERE id = :id",
                       {"id": row.order_id})
@@ -238,8 +237,9 @@ def _receive(connection, row, stamp: Stamp, by: str, *, check=None) -> list[str]
         text += f"; refund {Money(refund, row.currency)} (as credited)"
     entries = [(row.order_id, "return_received", None, None, text)]
     status = Status(row.order_status)
-    everything_back = all(back.get(line.id, 0) >= line.fulfilled for line in lines.values()
-                          if line.delivery_method != "service")
+    services_done = bool(returns.services_done(connection, row.order_id))  # a service done does not come back
+    everything_back = not services_done and all(back.get(line.id, 0) >= line.fulfilled for line in lines.values()
+                                                if line.delivery_method != "service")
     if everything_back and status in (Status.CLOSED, Status.PARTIALLY_CLOSED):
         check_transition(status, Status.RETURNED, Trigger.RETURN)
         entries.append((row.order_id, "status", status.value, Status.RETURNED.value,
@@ -459,6 +459,7 @@ def exchange(db, number: int, returning: list[ReturnWant], replacements: list[tu
     (automatic: the customer's data are the order's) and ready to ship when fully promised."""
     from ordercli.domain.invoicing import share
     from ordercli.domain.orders import Address, ValidLine, ValidOrder
+    from ordercli.domain.money import apply_rate, rate_of
     from ordercli.domain.pricing import Discount
     from ordercli.services.orders import load_order, place_order, record_verification
     from ordercli.services.status import move_orders
@@ -494,14 +495,18 @@ def exchange(db, number: int, returning: list[ReturnWant], replacements: list[tu
                 row = first(connection, "SELECT unit_price_minor, discount_minor, order_discount_minor, tax_rate_bp "
                                         "FROM order_lines WHERE id = :id", {"id": take.line.id})
                 back = min(units, take.quantity)
-                # the units that replace returned ones cost what those were worth, net
-                off = row.unit_price_minor * back - worth(take.line, take.line.returning, back).net_minor
+                # the units that replace returned ones cost what those were worth, net and tax
+                replaced = worth(take.line, take.line.returning, back)
+                off = row.unit_price_minor * back - replaced.net_minor
+                tax = replaced.tax_minor
                 if units > back:  # more than came back: at the line's price and discount per unit
-                    off += share(row.discount_minor + row.order_discount_minor, min(units - back, take.line.quantity),
-                                 take.line.quantity)
+                    extra = share(row.discount_minor + row.order_discount_minor, min(units - back, take.line.quantity),
+                                  take.line.quantity)
+                    off += extra
+                    tax += apply_rate(row.unit_price_minor * (units - back) - extra, rate_of(row.tax_rate_bp))
                 lines.append(ValidLine(sku, units, Money(row.unit_price_minor, order.currency), None,
                                        Discount(amount_minor=off) if off > 0 else None, row.tax_rate_bp,
-                                       take.line.delivery_method, None))
+                                       take.line.delivery_method, None, tax))
                 left -= units
 
         def address(a) -> Address:
@@ -615,11 +620,17 @@ def return_by_hand(connection, texts: list[str], stamp: Stamp, *, reason: str | 
     applied = not dry_run and not (failed and not skip_invalid)
     if not applied:
         return HandResult(False, outcomes)
+    # every product the returns restock, locked at once after the orders (the lock order)
+    lock_products(connection, {line.product_id for number, _, _ in planned for line in _lines(connection, number)
+                               if line.kind == "physical" and line.product_id is not None and line.returnable})
     if plain:  # a status change, nothing else to record
+        from ordercli.services.appointments import cancel_booked
+
         history.append(connection, stamp, [(number, "status", statuses[number], Status.RETURNED.value, reason)
                                            for number in plain])
         dialect.update_where_in(connection, "orders", {"status": Status.RETURNED.value, "updated_at": stamp.at},
                                 "id", plain)
+        cancel_booked(connection, plain, stamp, "order returned")
     made: dict[int, int] = {}
     for number, _, _ in planned:
         order = _lock_order(connection, number)
@@ -628,6 +639,14 @@ def return_by_hand(connection, texts: list[str], stamp: Stamp, *, reason: str | 
         _receive(connection, row, stamp, stamp.actor, check=check)
         _inspect(connection, returns.get(connection, return_id), [], stamp, restock_at=restock)
         made[number] = return_id
+        now = Status(returns.get(connection, return_id).order_status)
+        if now != Status.RETURNED:  # a service was done and cannot come back: returned, as said by hand
+            from ordercli.services.appointments import cancel_booked
+
+            history.append(connection, stamp, [(number, "status", now.value, Status.RETURNED.value, reason)])
+            dialect.update_where_in(connection, "orders", {"status": Status.RETURNED.value,
+                                                           "updated_at": stamp.at}, "id", [number])
+            cancel_booked(connection, [number], stamp, "order returned")
     outcomes = [HandOutcome(o.input, o.number, o.from_status, o.error, made.get(o.number)) if o.ok else o
                 for o in outcomes]
     return HandResult(True, outcomes)

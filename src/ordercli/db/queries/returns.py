@@ -14,16 +14,19 @@ COLUMNS = ("id", "order_id", "kind", "stage", "reason", "refund_shipping", "wind
 
 def returnable_lines(connection, order_id: int) -> list:
     """Every line of an order with what shipments that count handed over of it (`fulfilled`),
-    what live returns take back (`returning`), when its goods last reached the customer, and
-    the location its last units left from."""
+    what live returns take back (`coming_back`), when its goods last reached the customer, and
+    the location its latest shipment took units from."""
     return rows(connection, f"""
         SELECT l.id, l.line_no, l.sku, l.description, l.kind, l.delivery_method, l.product_id, l.quantity,
                l.unit_price_minor, l.discount_minor, l.order_discount_minor, l.tax_rate_bp, l.net_minor, l.tax_minor,
-               COALESCE(h.units, 0) AS fulfilled, COALESCE(r.units, 0) AS coming_back, h.reached_at, h.location_id
+               COALESCE(h.units, 0) AS fulfilled, COALESCE(r.units, 0) AS coming_back, h.reached_at,
+               (SELECT sl2.location_id FROM shipments s2 JOIN shipment_lines sl2 ON sl2.shipment_id = s2.id
+                WHERE sl2.order_line_id = l.id AND s2.deleted_at IS NULL AND s2.stage IN ('handed_over', 'delivered')
+                  AND sl2.location_id IS NOT NULL
+                ORDER BY s2.id DESC LIMIT 1) AS location_id
         FROM order_lines l
         LEFT JOIN (SELECT sl.order_line_id, SUM(sl.quantity) AS units,
-                          MAX(COALESCE(s.delivered_at, s.handed_over_at)) AS reached_at,
-                          MAX(sl.location_id) AS location_id
+                          MAX(COALESCE(s.delivered_at, s.handed_over_at)) AS reached_at
                    FROM shipments s JOIN shipment_lines sl ON sl.shipment_id = s.id
                    WHERE s.order_id = :order AND s.deleted_at IS NULL AND s.stage IN ('handed_over', 'delivered')
                    GROUP BY sl.order_line_id) h ON h.order_line_id = l.id
@@ -138,3 +141,14 @@ def shipping_refunded(connection, order_ids: list[int]) -> set[int]:
     return {r.order_id for r in rows(connection, f"""
         SELECT DISTINCT order_id FROM returns WHERE order_id IN :orders AND refund_shipping AND stage IN {BACK}""",
         {"orders": order_ids})}
+
+
+def services_done(connection, order_id: int) -> list[int]:
+    """Service lines of an order that were fulfilled: by a completed appointment, or a shipment
+    that counts (left outside ordercli)."""
+    return [r.id for r in rows(connection, """
+        SELECT l.id FROM order_lines l WHERE l.order_id = :order AND l.delivery_method = 'service'
+          AND (EXISTS (SELECT 1 FROM appointments a WHERE a.order_line_id = l.id AND a.stage = 'completed')
+               OR EXISTS (SELECT 1 FROM shipment_lines sl JOIN shipments s ON s.id = sl.shipment_id
+                          WHERE sl.order_line_id = l.id AND s.deleted_at IS NULL
+                            AND s.stage IN ('handed_over', 'delivered')))""", {"order": order_id})]

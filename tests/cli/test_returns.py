@@ -434,14 +434,20 @@ def test_a_shipment_invoiced_and_partly_returned_is_not_deleted_beyond_what_the_
     assert refused.exit_code == 4 and "is invoiced" in refused.stderr
 
 
-def test_a_service_done_keeps_the_order_closed_when_its_goods_come_back(shop):
-    cli = shop
+def installed_and_shipped(cli, goods: str) -> str:
+    """An order of `goods` and an INSTALL service, installed by tom (appointment 1) and shipped: closed."""
     assert cli("appointment", "resource", "add", "tom", "--kind", "technician").exit_code == 0
-    number = cli("create", *CUSTOMER, "--line", "CHAI:1", "--line", "INSTALL:1").stdout.strip()
+    number = cli("create", *CUSTOMER, "--line", goods, "--line", "INSTALL:1").stdout.strip()
     for args in (["verify", number, "--by", "anna"], ["status", number, "--to", "ready_to_ship"],
                  ["appointment", "book", number, "--line", "INSTALL", "--at", "2099-03-02T09:00", "--duration", "1h",
                   "--with", "tom"], ["appointment", "complete", "1", "--signed-by", "H"], ["ship", number]):
         assert cli(*args).exit_code == 0, args
+    return number
+
+
+def test_a_service_done_keeps_the_order_closed_when_its_goods_come_back(shop):
+    cli = shop
+    number = installed_and_shipped(cli, "CHAI:1")
     rma = cli("return", number, "--reason", "x").stdout.strip()
     assert cli("rma", "receive", rma).exit_code == 0
     assert cli.json("show", number)["status"] == "closed"
@@ -456,12 +462,7 @@ def test_a_service_done_keeps_the_order_closed_when_its_goods_come_back(shop):
 
 def test_returned_by_hand_records_the_goods_back_even_when_a_service_was_done(shop):
     cli = shop
-    assert cli("appointment", "resource", "add", "tom", "--kind", "technician").exit_code == 0
-    number = cli("create", *CUSTOMER, "--line", "CHAI:2", "--line", "INSTALL:1").stdout.strip()
-    for args in (["verify", number, "--by", "anna"], ["status", number, "--to", "ready_to_ship"],
-                 ["appointment", "book", number, "--line", "INSTALL", "--at", "2099-03-02T09:00", "--duration", "1h",
-                  "--with", "tom"], ["appointment", "complete", "1", "--signed-by", "H"], ["ship", number]):
-        assert cli(*args).exit_code == 0, args
+    number = installed_and_shipped(cli, "CHAI:2")
     assert cli("status", number, "--to", "returned", "--reason", "marketplace").exit_code == 0
     shown = cli.json("show", number)
     assert shown["status"] == "returned"

@@ -469,3 +469,18 @@ def test_returned_by_hand_records_the_goods_back_even_when_a_service_was_done(sh
     assert [(l["sku"], l["returned"]) for l in shown["lines"]] == [("CHAI", 2), ("INSTALL", 0)]
     assert level(cli, "CHAI") == (20, 0)
     assert [(h["from"], h["to"]) for h in shown["history"] if h["event"] == "status"][-1] == ("closed", "returned")
+
+
+def test_returned_by_hand_refunds_shipping_where_asked_and_charged(shop):
+    cli = shop
+    charged = shipped_order(cli, "CHAI:1", extra=("--shipping", "4.90"))
+    free = shipped_order(cli, "TEA:1")
+    assert cli("invoice", str(charged), "--out", str(cli.tmp_path)).exit_code == 0
+    assert cli("status", str(charged), "--to", "closed", "--refund-shipping", "--reason", "x").exit_code == 2
+    moved = cli("status", str(charged), str(free), "--to", "returned", "--reason", "marketplace", "--refund-shipping")
+    assert moved.exit_code == 0, moved
+    [made] = cli.json("returns", "--order", str(charged))
+    assert (made["refund_shipping"], made["refund"]["amount"]) == (True, "24.50")  # 19.26 + 4.90 + 0.34
+    [credit] = made["credit_notes"]
+    assert cli.json("invoice", "--number", credit, "--out", str(cli.tmp_path))[0]["total"]["amount"] == "-24.50"
+    assert cli.json("returns", "--order", str(free))[0]["refund_shipping"] is False

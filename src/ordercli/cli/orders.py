@@ -490,6 +490,8 @@ def status(
         "With --to partially_shipped: the units that left outside ordercli; repeatable."))] = None,
     restock: Annotated[str | None, typer.Option("--restock", metavar="LOCATION", help=(
         "With --to returned: where the goods are back on the shelf (default: where they shipped from)."))] = None,
+    refund_shipping: Annotated[bool, typer.Option("--refund-shipping", help=(
+        "With --to returned: refund each order's shipping charge too (where no return refunds it yet)."))] = False,
 ) -> None:
     """Change the status of one or many orders, through the transition table.
 
@@ -532,8 +534,8 @@ def status(
         raise fail("--line goes with --to partially_shipped or closed", EXIT_USAGE)
     if to == Status.RETURNED and not (reason or "").strip():
         raise fail("--to returned by hand records that the goods came back: give --reason", EXIT_USAGE)
-    if restock is not None and to != Status.RETURNED:
-        raise fail("--restock goes with --to returned", EXIT_USAGE)
+    if (restock is not None or refund_shipping) and to != Status.RETURNED:
+        raise fail("--restock and --refund-shipping go with --to returned", EXIT_USAGE)
 
     state = app_context(ctx)
     entries = _order_inputs(orders or [], from_file)
@@ -543,6 +545,7 @@ def status(
     result = change_status(
         state.database(), entries, to, state.stamp("status"),
         reason=reason, skip_invalid=skip_invalid, dry_run=dry_run, detail=output.json, wants=wants, restock=restock,
+        refund_shipping=refund_shipping,
     )
     from ordercli.cli import shapes
 

@@ -557,12 +557,14 @@ class HandResult:
 
 
 def return_by_hand(connection, texts: list[str], stamp: Stamp, *, reason: str | None, restock: str | None,
-                   skip_invalid: bool, dry_run: bool, check=None) -> HandResult:
+                   skip_invalid: bool, dry_run: bool, check=None, refund_shipping: bool = False) -> HandResult:
     """`status --to returned` by hand, in the caller's transaction: for each order, a return of
     everything fulfilled and not back yet, received and inspected at once (the goods are back:
     restocked where they shipped from, or at `restock`); the order becomes returned. The
     return window does not apply: the goods came back already. An order with nothing recorded
-    as fulfilled (closed before ordercli kept shipments) just changes its status."""
+    as fulfilled (closed before ordercli kept shipments) just changes its status. With
+    `refund_shipping`, each order's shipping charge is refunded too, where it charged one that
+    no return refunds already."""
     reason = clean_text(reason, Field("reason"), max_length=500)
     if not reason:
         raise InvalidData(Problem("moving orders to returned by hand records that the goods came back: say why (",
@@ -634,7 +636,10 @@ def return_by_hand(connection, texts: list[str], stamp: Stamp, *, reason: str | 
     made: dict[int, int] = {}
     for number, _, _ in planned:
         order = _lock_order(connection, number)
-        return_id, _ = _open(connection, order, None, reason, stamp, force=None, refund_shipping=False, window=False)
+        refund = refund_shipping and bool(order.shipping_minor) and scalar(
+            connection, "SELECT count(*) FROM returns WHERE order_id = :o AND refund_shipping AND stage <> 'canceled'",
+            {"o": number}) == 0
+        return_id, _ = _open(connection, order, None, reason, stamp, force=None, refund_shipping=refund, window=False)
         row = returns.get(connection, return_id)
         _receive(connection, row, stamp, stamp.actor, check=check)
         _inspect(connection, returns.get(connection, return_id), [], stamp, restock_at=restock)

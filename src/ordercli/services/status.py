@@ -106,6 +106,7 @@ def change_status(
     trigger: Trigger = Trigger.BY_HAND,
     wants=None,
     restock: str | None = None,
+    refund_shipping: bool = False,
 ) -> BatchResult:
     """Move every order to `target`, all or nothing (or skipping the invalid ones).
 
@@ -124,10 +125,12 @@ def change_status(
     if wants:
         raise InvalidData(Problem("units (", Field("lines"), ") go with partially_shipped or closed"))
     if trigger == Trigger.BY_HAND and target == Status.RETURNED:
-        return _returned_by_hand(db, texts, stamp, reason=reason, restock=restock, skip_invalid=skip_invalid,
+        return _returned_by_hand(db, texts, stamp, reason=reason, restock=restock, refund_shipping=refund_shipping,
+                                 skip_invalid=skip_invalid,
                                  dry_run=dry_run)
-    if restock is not None:
-        raise InvalidData(Problem("a location to restock at (", Field("restock"), ") goes with returned"))
+    if restock is not None or refund_shipping:
+        raise InvalidData(Problem("a location to restock at (", Field("restock"), ") and a shipping refund go with "
+                                  "returned"))
     with db.write() as transaction:
         result = move_orders(transaction, numbers, invalid, texts, target, stamp, reason=reason,
                              skip_invalid=skip_invalid, dry_run=dry_run, detail=detail, trigger=trigger)
@@ -280,14 +283,15 @@ def _shipped_by_hand(db, texts: list[str], target: Status, stamp: Stamp, *, reas
                        outcomes)
 
 
-def _returned_by_hand(db, texts: list[str], stamp: Stamp, *, reason, restock, skip_invalid, dry_run) -> BatchResult:
+def _returned_by_hand(db, texts: list[str], stamp: Stamp, *, reason, restock, refund_shipping, skip_invalid,
+                      dry_run) -> BatchResult:
     """Returned by hand: a return of everything fulfilled per order (services.returns), received
     and restocked at once, told as a batch of status changes."""
     from ordercli.services.returns import return_by_hand
 
     with db.write() as transaction:
         result = return_by_hand(transaction, texts, stamp, reason=reason, restock=restock,
-                                skip_invalid=skip_invalid, dry_run=dry_run)
+                                refund_shipping=refund_shipping, skip_invalid=skip_invalid, dry_run=dry_run)
         if not result.applied:
             transaction.rollback()
     outcomes = [Outcome(o.input, o.number, o.from_status, o.error) for o in result.outcomes]

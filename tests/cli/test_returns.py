@@ -484,3 +484,11 @@ def test_returned_by_hand_refunds_shipping_where_asked_and_charged(shop):
     [credit] = made["credit_notes"]
     assert cli.json("invoice", "--number", credit, "--out", str(cli.tmp_path))[0]["total"]["amount"] == "-24.50"
     assert cli.json("returns", "--order", str(free))[0]["refund_shipping"] is False
+
+
+def test_a_returned_order_is_not_invoiced_afterwards(shop):
+    cli = shop
+    number = shipped_order(cli, "CHAI:2")
+    assert cli("status", str(number), "--to", "returned", "--reason", "marketplace").exit_code == 0
+    refused = cli("invoice", str(number), "--out", str(cli.tmp_path))
+    assert refused.exit_code == 4 and f"order {number} is returned: there is nothing to invoice" in refused.stderr

@@ -27,8 +27,10 @@ from ordercli.domain.validation import clean_text, shown
 from ordercli.services.profile import Profile, load_profile, require_invoicing
 from ordercli.services.views import Stamp
 
-# Statuses whose orders are not invoiced: nothing was or will be sold.
-NOT_INVOICED = frozenset({Status.CANCELED, Status.ABANDONED, Status.FAILED})
+# Statuses whose orders are not invoiced (again): nothing was, will be, or stays sold.
+# Returned: everything fulfilled came back (its invoices are credited on receipt; an order
+# imported as returned, or returned by hand, has nothing left to invoice either).
+NOT_INVOICED = frozenset({Status.CANCELED, Status.ABANDONED, Status.FAILED, Status.RETURNED})
 
 
 @dataclass(frozen=True)

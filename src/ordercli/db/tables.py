@@ -14,8 +14,10 @@ from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Column, Index, Int
 from sqlmodel import Field, SQLModel
 
 from ordercli.db.types import UTCDateTime
+from ordercli.domain.appointments import APPOINTMENT_STAGES, RESOURCE_KINDS
 from ordercli.domain.fulfillment import Method, Stage
 from ordercli.domain.orders import ALL_DELIVERY_METHODS, CHANNELS, PRODUCT_KINDS, VERIFICATION_METHODS
+from ordercli.domain.returns import RETURN_KINDS, SETTLEMENTS, ReturnStage
 from ordercli.domain.stock import LOCATION_KINDS, MOVEMENT_KINDS
 from ordercli.domain.statuses import Status
 
@@ -493,11 +495,6 @@ class ExportCursor(SQLModel, table=True):
 
 
 # Service after the sale: returns and exchanges, resources and their appointments.
-RETURN_KINDS = ("return", "exchange")
-RETURN_STAGES = ("requested", "received", "inspected", "refunded", "credited", "canceled")
-SETTLEMENTS = ("refund", "credit", "exchange")
-RESOURCE_KINDS = ("technician", "van", "room", "other")
-APPOINTMENT_STAGES = ("booked", "completed", "canceled")
 
 
 class Return(SQLModel, table=True):
@@ -508,7 +505,7 @@ class Return(SQLModel, table=True):
     __tablename__ = "returns"
     __table_args__ = (
         CheckConstraint(one_of("kind", RETURN_KINDS), name="kind"),
-        CheckConstraint(one_of("stage", RETURN_STAGES), name="stage"),
+        CheckConstraint(one_of("stage", ReturnStage), name="stage"),
         CheckConstraint("settled_as IS NULL OR " + one_of("settled_as", SETTLEMENTS), name="settled_as"),
     )
 

@@ -26,6 +26,7 @@ from ordercli.domain.validation import shown
 
 # What an appointment books (as the schema's check constraint lists them).
 RESOURCE_KINDS = ("technician", "van", "room", "other")
+APPOINTMENT_STAGES = ("booked", "completed", "canceled")
 MAX_TEXT = 40  # longer than any time or zone a person types; checked before parsing
 # An appointment lasts at most this long: a van or a room booked for a month is plausible,
 # a year is a typo.

@@ -30,6 +30,11 @@ from ordercli.domain.statuses import Status
 from ordercli.domain.validation import shown
 
 
+RETURN_KINDS = ("return", "exchange")
+# How a return ended: money back, credit kept, or (the migration allows it) an exchange.
+SETTLEMENTS = ("refund", "credit", "exchange")
+
+
 class ReturnStage(StrEnum):
     REQUESTED = "requested"
     RECEIVED = "received"

@@ -65,7 +65,6 @@ class ReturnView:
     reference: str | None
     cancel_reason: str | None
     requested_at: datetime
-    customer: str | None = None
 
     @property
     def units(self) -> int:
@@ -93,7 +92,7 @@ def _views(connection, headers: list) -> list[ReturnView]:
             h.id, h.order_id, h.order_status, h.kind, h.stage, h.reason, tuple(lines[h.id]),
             Money(h.refund_minor or 0, h.currency), bool(h.refund_shipping), h.window_override,
             h.replacement_order_id, tuple(notes[h.id]), tuple(stages), h.settled_as, h.settle_reference,
-            h.cancel_reason, h.requested_at, getattr(h, "customer_name", None)))
+            h.cancel_reason, h.requested_at))
     return out
 
 

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from ordercli.db.sql import execute, first, insert, rows
+from ordercli.domain.returns import BACK as _BACK, LIVE as _LIVE, ReturnStage
 
-LIVE = "('requested', 'received', 'inspected', 'refunded', 'credited')"
-BACK = "('received', 'inspected', 'refunded', 'credited')"
+
+def _stages(stages) -> str:
+    return "(" + ", ".join(f"'{stage.value}'" for stage in ReturnStage if stage in stages) + ")"
+
+
+LIVE = _stages(_LIVE)
+BACK = _stages(_BACK)
 COLUMNS = ("id", "order_id", "kind", "stage", "reason", "refund_shipping", "window_override", "replacement_order_id",
            "refund_minor", "currency", "settled_as", "settle_reference", "requested_at", "requested_by", "received_at",
            "received_by", "inspected_at", "inspected_by", "settled_at", "settled_by", "canceled_at", "canceled_by",
@@ -108,8 +114,8 @@ def credit_notes_of(connection, return_ids: list[int]) -> list:
 def list_(connection, conditions: list[str], params: dict, limit: int | None) -> list:
     where = " AND ".join(conditions) or "1 = 1"
     tail = f" LIMIT {int(limit)}" if limit else ""
-    return rows(connection, f"SELECT {', '.join('t.' + c for c in COLUMNS)}, o.status AS order_status, "
-                            "o.customer_name FROM returns t JOIN orders o ON o.id = t.order_id "
+    return rows(connection, f"SELECT {', '.join('t.' + c for c in COLUMNS)}, o.status AS order_status "
+                            "FROM returns t JOIN orders o ON o.id = t.order_id "
                             f"WHERE {where} ORDER BY t.id DESC{tail}", params)
 
 
@@ -119,13 +125,6 @@ def of_orders(connection, order_ids: list[int]) -> list:
                             "FROM returns t JOIN orders o ON o.id = t.order_id "
                             "WHERE t.order_id IN :ids OR t.replacement_order_id IN :ids ORDER BY t.id",
                 {"ids": order_ids})
-
-
-def shipments_holding(connection, shipment_id: int) -> dict[int, int]:
-    """Order line -> units a shipment handed over (to check a deletion against returns)."""
-    return {r.order_line_id: int(r.units) for r in rows(connection, """
-        SELECT order_line_id, SUM(quantity) AS units FROM shipment_lines WHERE shipment_id = :id
-        GROUP BY order_line_id""", {"id": shipment_id})}
 
 
 def invoiced_units(connection, order_id: int) -> dict[int, int]:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from ordercli.db.dialect import _IMPORT_TURN
 from ordercli.db.engine import Database, known_revisions
 from ordercli.db.migrate import upgrade
 from tests.helpers import CUSTOMER, Cli, Outcome, query
@@ -77,10 +78,16 @@ def pg_store(cli, tmp_path):
         connection.execute("UPDATE orders SET placed_at = placed_at - interval '2 days' WHERE id = 2")
     (tmp_path / "products.csv").write_text("sku,name,price,currency,tax_rate,kind,gtin,active\n"
                                            "CHAI,Chai tea,19.00,EUR,7,physical,,yes\n")
+    (tmp_path / "orders.jsonl").write_text(
+        '{"order": "I-1", "channel": "web", "channel_ref": "I-1", "customer": {"name": "Ana Trujillo", '
+        '"email": "ana@example.com"}, "billing_address": {"line1": "Avda. 2222", "city": "Madrid", '
+        '"country": "ES"}, "lines": [{"sku": "CHAI", "quantity": 1}]}\n')
     return cli
 
 
 ORDER_1 = "SELECT id FROM orders WHERE id = 1 FOR UPDATE"
+IMPORTING = "SELECT pg_advisory_xact_lock({}, {})".format(*_IMPORT_TURN)  # an import's turn, alone
+PLACING = "SELECT pg_advisory_xact_lock_shared({}, {})".format(*_IMPORT_TURN)  # an order's, shared
 CHAI = "SELECT id FROM products WHERE sku = 'CHAI' FOR UPDATE"
 PG_WRITES = {
     "create": (["create", *CUSTOMER, "--line", "CHAI:1"], "LOCK TABLE orders IN SHARE ROW EXCLUSIVE MODE"),
@@ -98,6 +105,13 @@ PG_WRITES = {
     "location-add": (["location", "add", "south"], "LOCK TABLE locations IN SHARE ROW EXCLUSIVE MODE"),
     "location-set-default": (["location", "set-default", "north"], "SELECT id FROM locations FOR UPDATE"),
     "promo-add": (["promo", "add", "TEN", "--percent", "10"], "LOCK TABLE promo_codes IN SHARE ROW EXCLUSIVE MODE"),
+    # an import running (it holds the import turn alone): placing an order and stock work wait
+    "create-during-import": (["create", *CUSTOMER, "--line", "CHAI:1"], IMPORTING),
+    "cancel-during-import": (["status", "1", "--to", "canceled"], IMPORTING),
+    "stock-receive-during-import": (["stock", "receive", "CHAI", "5"], IMPORTING),
+    "product-import-during-import": (["product", "import", "{tmp}/products.csv"], IMPORTING),
+    # an order being placed (the turn shared): an import waits for it
+    "import-during-create": (["import", "{tmp}/orders.jsonl"], PLACING),
 }
 
 

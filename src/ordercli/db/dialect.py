@@ -7,6 +7,9 @@ database they are on.
   take, so inserting rows that refer to a locked row (history, ledger, lines) never waits.
   On SQLite, BEGIN IMMEDIATE already holds the whole database's write lock: no row locks.
   A transaction remembers the rows it locked by id and does not ask for them again.
+- The import turn (`import_turn`): an import of orders locks customers and products a chunk
+  of its file at a time, so across chunks out of that order; it runs alone among the
+  transactions that lock products or place orders, which take the turn shared first.
 - Round trips: on PostgreSQL every statement waits for the server; in a `sql.pipelined` block
   the writes go with the next read (psycopg's pipeline mode). SQLite runs in-process.
 - Batch tables: a temporary table of input rows (order numbers, say) that one set-based
@@ -35,9 +38,12 @@ def for_update(connection, of: str | None = None) -> str:
 def lock_rows(connection, select: str, params: dict | None = None, *, of: str | None = None,
               table: str | None = None) -> None:
     """Lock the rows `select` finds (it must order them, by id), on PostgreSQL only. With
-    `table`, the select returns ids of that table: the transaction remembers them as locked."""
+    `table`, the select returns ids of that table: the transaction remembers them as locked
+    (products: the import turn is taken first, see `import_turn`)."""
     if dialect_of(connection) == "sqlite":
         return
+    if table == "products":
+        import_turn(connection)
     if table and isinstance(connection, Transaction):
         found = rows(connection, select + for_update(connection, of), params)
         connection.locked.setdefault(table, set()).update(row[0] for row in found)
@@ -45,14 +51,46 @@ def lock_rows(connection, select: str, params: dict | None = None, *, of: str | 
         execute(connection, select + for_update(connection, of), params)
 
 
+# The advisory lock of the import turn: two keys, so that it cannot be one another program
+# takes with a single bigint key; the first spells "ordc".
+_IMPORT_TURN = (0x6F726463, 1)
+
+
+def import_turn(connection, *, alone: bool = False) -> None:
+    """Take the import turn (PostgreSQL; SQLite's write lock already makes every writer wait).
+
+    An import of orders locks the customers of a chunk of its file, then the products the chunk
+    promises from, then the next chunk's customers and products: across chunks that is not the
+    order everyone else locks in (a customer before its products, products by id), so a `create`
+    or a `ship` running meanwhile could deadlock with it and the server would abort one of the
+    two, as likely the import of a whole file as the other. So an import takes the turn `alone`
+    before anything else, and every transaction that locks products or places an order takes
+    it shared before its first such lock: they run side by side, and an import waits for them
+    to end, they for the import (bounded by lock_timeout, the busy timeout, like any lock).
+    Held until the transaction ends; taken once per transaction."""
+    if dialect_of(connection) == "sqlite":
+        return
+    if isinstance(connection, Transaction):
+        if "import turn" in connection.locked:
+            return
+        connection.locked["import turn"] = set()
+    function = "pg_advisory_xact_lock" if alone else "pg_advisory_xact_lock_shared"
+    # its result is not read: in a `pipelined` block it goes with the next statement read
+    execute(connection, f"SELECT {function}(:first, :second)",
+            {"first": _IMPORT_TURN[0], "second": _IMPORT_TURN[1]})
+
+
 def lock_ids(connection, table: str, ids) -> None:
     """Lock rows of `table` by id, in id order (PostgreSQL; SQLite holds its write lock). Rows
-    this transaction locked before are not asked for again: a lock is held until it ends."""
+    this transaction locked before are not asked for again: a lock is held until it ends.
+    Products: the import turn is taken first (`import_turn`)."""
     if dialect_of(connection) == "sqlite":
         return
     held = connection.locked.setdefault(table, set()) if isinstance(connection, Transaction) else set()
     wanted = sorted(set(ids) - held)
     if wanted:  # its result is not read: in a `pipelined` block it goes with the next read
+        if table == "products":
+            import_turn(connection)
         execute(connection, f"SELECT id FROM {table} WHERE id IN :ids ORDER BY id{for_update(connection)}",
                 {"ids": wanted})
         held.update(wanted)

@@ -38,6 +38,7 @@ from itertools import islice
 from contextlib import contextmanager
 from typing import ContextManager, NamedTuple, TextIO
 
+from ordercli.db import dialect
 from ordercli.db.queries import history, imports, stock
 from ordercli.db.queries.catalog import COLUMNS as PRODUCT_COLUMNS
 from ordercli.db.sql import is_unique_violation
@@ -168,6 +169,7 @@ def import_orders(db, stream: TextIO, stamp: Stamp, options: ImportOptions, *, s
     gc.disable()
     try:
         with db.write() as transaction:
+            dialect.import_turn(transaction, alone=True)  # locks go chunk by chunk: it runs alone
             run = _Run(transaction, reader, stamp, options)
             products = run.catalogue()
             if parallel and hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and not keep_raw:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from ordercli.db import dialect
 from ordercli.db.queries import addresses, customers, history, orders, promos
 from ordercli.db.queries import catalog as products
 from ordercli.db.queries.stock import waiting_units
@@ -134,8 +135,13 @@ def preview_order(db, request: OrderRequest, now: datetime, *, default_currency:
 
 def place_order(connection, order: ValidOrder, stamp: Stamp) -> int:
     """Store a validated order in the caller's transaction; returns its number."""
-    _refuse_duplicate_ref(connection, order.channel, order.channel_ref)
-    lines = resolve_lines(order, _products(connection, {line.sku for line in order.lines}))
+    # Before the promo code, the customer and the products are locked, an import waits for the
+    # order or the order for the import (dialect.import_turn); the turn goes with the first read.
+    with pipelined(connection):
+        dialect.import_turn(connection)
+        _refuse_duplicate_ref(connection, order.channel, order.channel_ref)
+        terms = _products(connection, {line.sku for line in order.lines})
+    lines = resolve_lines(order, terms)
     promo = _take_promo(connection, order.promo_code, order.currency, stamp.at) if order.promo_code else None
     charge = shipping_terms(order, lines)
     pricing = price_order(

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from ordercli.db.dialect import for_update
+from ordercli.db.dialect import for_update, import_turn
 from ordercli.db.sql import execute, first, rows
 
 COLUMNS = "id, sku, name, unit_price_minor, currency, tax_rate_bp, kind, gtin, active, created_at, updated_at"
 
 
 def by_sku(connection, sku: str, *, lock: bool = False):
-    """The product row with this SKU (locked until commit if `lock`), or None."""
+    """The product row with this SKU (locked until commit if `lock`, after the import turn), or None."""
+    if lock:
+        import_turn(connection)
     suffix = for_update(connection) if lock else ""
     return first(connection, f"SELECT {COLUMNS} FROM products WHERE sku = :sku{suffix}", {"sku": sku})
 
@@ -19,7 +21,9 @@ def by_skus(connection, skus) -> list:
 
 
 def all_for_update(connection) -> list:
-    """Every product's id, SKU, kind, GTIN and currency, locked (for a whole-catalogue import)."""
+    """Every product's id, SKU, kind, GTIN and currency, locked after the import turn (for a
+    whole-catalogue import)."""
+    import_turn(connection)
     return rows(connection, f"SELECT id, sku, kind, gtin, currency FROM products ORDER BY id{for_update(connection)}")
 
 

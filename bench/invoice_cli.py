@@ -79,7 +79,7 @@ def run(target: str, orders: int, runs: int) -> None:
     numbers = shipped_orders(target, orders + runs + 1)
     print(f"  seeded {len(numbers):,} shipped orders x {LINES} lines in {time.perf_counter() - start:.1f} s",
           flush=True)
-    bulk, singles = numbers[:orders], numbers[orders:]
+    singles = numbers[orders:]
     from ordercli.db.engine import Database
     from ordercli.db.sql import execute
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from ordercli.db.dialect import _IMPORT_TURN
+from ordercli.db.dialect import IMPORT_TURN_KEY, import_turn_sql
 from ordercli.db.engine import Database, known_revisions
 from ordercli.db.migrate import upgrade
 from tests.helpers import CUSTOMER, Cli, Outcome, query
@@ -86,8 +86,8 @@ def pg_store(cli, tmp_path):
 
 
 ORDER_1 = "SELECT id FROM orders WHERE id = 1 FOR UPDATE"
-IMPORTING = "SELECT pg_advisory_xact_lock({}, {})".format(*_IMPORT_TURN)  # an import's turn, alone
-PLACING = "SELECT pg_advisory_xact_lock_shared({}, {})".format(*_IMPORT_TURN)  # an order's, shared
+IMPORTING = import_turn_sql(alone=True)  # an import running holds it alone
+PLACING = import_turn_sql(alone=False)  # an order being placed, or stock work, holds it shared
 CHAI = "SELECT id FROM products WHERE sku = 'CHAI' FOR UPDATE"
 PG_WRITES = {
     "create": (["create", *CUSTOMER, "--line", "CHAI:1"], "LOCK TABLE orders IN SHARE ROW EXCLUSIVE MODE"),
@@ -134,6 +134,59 @@ def test_every_write_waiting_past_the_lock_timeout_on_postgresql_exits_6(pg_stor
     assert one_line(outcome) == BUSY
     assert pg_snapshot(pg_store.target) == before
     ok(pg_store(*args, input="1\n"))  # with the lock gone the same command goes through
+
+
+# While an import runs, these wait for its turn before they lock anything an import may be
+# waiting for (else the two could deadlock): a customer, a product, a stock level, a promo code
+# or an address. Orders come first in everyone's lock order, so an order's own lock may be held.
+TURN_FIRST = {
+    "create": ["create", *CUSTOMER, "--line", "CHAI:1", "--promo", "TEN"],
+    "create-by-phone": ["create", "--name", "Pat Doe", "--phone", "+49 30 1234567", "--address", "Hauptstr. 1",
+                        "--city", "Berlin", "--country", "DE", "--line", "CHAI:1"],
+    "cancel": ["status", "1", "--to", "canceled", "--reason", "wrong", "--yes"],
+    "stock-receive": ["stock", "receive", "CHAI", "5"],
+    "stock-transfer": ["stock", "transfer", "CHAI", "1", "--from", "main", "--to", "north"],
+    "product-update": ["product", "update", "CHAI", "--name", "Chai tea"],
+    "product-import": ["product", "import", "{tmp}/products.csv"],
+}
+WANTED_BY_AN_IMPORT = ["customers", "products", "stock_levels", "promo_codes", "addresses"]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("command", TURN_FIRST, ids=list(TURN_FIRST))
+def test_while_an_import_runs_a_command_waits_for_its_turn_before_it_locks_anything(pg_store, tmp_path, command):
+    import time
+
+    import psycopg
+
+    ok(pg_store("promo", "add", "TEN", "--percent", "10"))
+    args = [a.format(tmp=tmp_path) for a in TURN_FIRST[command]]
+    holder = psycopg.connect(_conninfo(pg_store.target))
+    watcher = psycopg.connect(_conninfo(pg_store.target), autocommit=True)
+    schema = watcher.execute("SELECT oid::int FROM pg_namespace WHERE nspname = current_schema()").fetchone()[0]
+    try:
+        holder.execute(IMPORTING)
+        proc = subprocess.Popen([sys.executable, "-m", "ordercli", "--db", pg_store.target, *args],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "NO_COLOR": "1", "ORDERCLI_BUSY_TIMEOUT": "120"})
+        waiting, deadline = None, time.monotonic() + 90
+        while waiting is None and proc.poll() is None and time.monotonic() < deadline:
+            found = watcher.execute("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                                    "AND classid = %s AND objid = %s", (IMPORT_TURN_KEY, schema)).fetchone()
+            waiting = found[0] if found else None
+            time.sleep(0.02)
+        held = watcher.execute(
+            "SELECT c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE l.pid = %s "
+            "AND l.granted AND l.mode <> 'AccessShareLock' AND c.relname = ANY(%s) ORDER BY 1",
+            (waiting, WANTED_BY_AN_IMPORT)).fetchall()
+    finally:
+        holder.rollback()
+        holder.close()
+    out, err = proc.communicate(timeout=120)
+    watcher.close()
+    assert waiting is not None, f"it never waited for the import's turn: {err}"
+    assert held == [], f"it locked {held} before waiting for the import's turn"
+    assert proc.returncode == 0, err  # and once the import is done, it goes through
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)

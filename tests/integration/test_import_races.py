@@ -9,9 +9,9 @@ likely as not. The import turn (db/dialect.py) makes them wait for each other in
 SQLite the import holds the write lock for its whole run and the others wait for it.
 
 The file's first chunk promises TEA to new customers; the later chunks are orders of a known
-customer for COFFEE, a product with a lower id than TEA. Meanwhile another process creates an
-order of that customer for COFFEE and TEA (the customer, then COFFEE, then TEA) and cancels it
-(the order, then COFFEE and TEA), again and again until the import has ended.
+customer for COFFEE, a product with a lower id than TEA. Meanwhile one process creates orders of
+that customer for COFFEE and TEA (the customer, then COFFEE, then TEA) and another cancels orders
+holding both (the order, then COFFEE and TEA), one after the other until the import has ended.
 """
 
 from __future__ import annotations
@@ -27,11 +27,12 @@ from tests.helpers import ROOT, query
 # Waits are long on a loaded machine: a command waiting for the import must not give up.
 PATIENT = {"ORDERCLI_BUSY_TIMEOUT": "300", "NO_COLOR": "1"}
 
-# Loads ordercli and reads once, says "ready", and on "go" creates and cancels orders of the
-# known customer until the file named by argv[3] exists; prints each command's exit code and
-# stderr, as JSON.
+# Loads ordercli and reads once, says "ready", and on "go" runs its commands one after the other
+# until the file named by argv[3] exists: creates of the known customer's orders ("create"), or
+# cancels of the orders given ("cancel" N...). Prints each command's exit code, stderr and start
+# time, and whether it stopped because the import had ended, as JSON.
 RACER = """
-import json, os, sys
+import json, os, sys, time
 sys.path.insert(0, sys.argv[1])
 os.environ.update(json.loads(sys.argv[4]))
 from tests.helpers import Cli
@@ -39,15 +40,19 @@ cli = Cli(sys.argv[2], None)
 cli("list", "--limit", "1")
 print("ready", flush=True)
 sys.stdin.readline()
-seen = []
-while not os.path.exists(sys.argv[3]) and len(seen) < 400:
-    made = cli("create", "--name", "Xavier Known", "--email", "x@example.com", "--address", "Hauptstr. 1",
-               "--city", "Berlin", "--country", "DE", "--line", "COFFEE:1", "--line", "TEA:1")
-    seen.append(("create", made.exit_code, made.stderr))
-    if made.exit_code == 0:
-        gone = cli("status", made.stdout.strip(), "--to", "canceled", "--reason", "race", "--yes")
-        seen.append(("cancel", gone.exit_code, gone.stderr))
-print(json.dumps(seen))
+job, numbers, seen = sys.argv[5], sys.argv[6:], []
+while not os.path.exists(sys.argv[3]) and len(seen) < 1000:
+    start = time.time()
+    if job == "create":
+        done = cli("create", "--name", "Xavier Known", "--email", "x@example.com", "--address", "Hauptstr. 1",
+                   "--city", "Berlin", "--country", "DE", "--line", "COFFEE:1", "--line", "TEA:1")
+    elif numbers:
+        done = cli("status", numbers.pop(0), "--to", "canceled", "--reason", "race", "--yes")
+        time.sleep(0.02)
+    else:
+        break
+    seen.append((job, done.exit_code, done.stderr, start))
+print(json.dumps({"seen": seen, "until_the_end": os.path.exists(sys.argv[3])}))
 """
 
 
@@ -64,6 +69,14 @@ def _file(path, orders: int) -> None:
             }) + "\n")
 
 
+def _racer(cli, done, job: str, *numbers: int) -> subprocess.Popen:
+    racer = subprocess.Popen([sys.executable, "-c", RACER, str(ROOT), cli.target, str(done), json.dumps(PATIENT),
+                              job, *map(str, numbers)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert racer.stdout.readline().strip() == "ready", racer.stderr.read()
+    return racer
+
+
 def test_an_import_and_the_orders_created_and_canceled_meanwhile_all_go_through(cli, tmp_path):
     for args in (["location", "add", "main"], ["product", "add", "COFFEE", "--name", "Coffee", "--price", "1.00"],
                  ["product", "add", "TEA", "--name", "Tea", "--price", "1.00"],
@@ -72,31 +85,44 @@ def test_an_import_and_the_orders_created_and_canceled_meanwhile_all_go_through(
                   "--city", "Berlin", "--country", "DE", "--line", "TEA:1"]):
         outcome = cli(*args)
         assert outcome.exit_code == 0, outcome
+    holding = tmp_path / "holding.jsonl"  # orders for the canceling process, each holding COFFEE and TEA
+    holding.write_text("".join(json.dumps({
+        "order": f"H-{i}", "channel": "web", "channel_ref": f"H-{i}",
+        "customer": {"name": "Yara Holding", "email": "y@example.com"},
+        "billing_address": {"line1": "Hauptstr. 2", "city": "Berlin", "country": "DE"},
+        "lines": [{"sku": "COFFEE", "quantity": 1}, {"sku": "TEA", "quantity": 1}]}) + "\n" for i in range(400)))
+    assert cli("import", str(holding)).exit_code == 0
+    to_cancel = [r.id for r in query(cli, "SELECT id FROM orders WHERE channel_ref LIKE 'H-%' ORDER BY id")]
     orders = 2 * CHUNK + 200
     path = tmp_path / "orders.jsonl"
     _file(path, orders)
     done = tmp_path / "import-ended"
-    racer = subprocess.Popen([sys.executable, "-c", RACER, str(ROOT), cli.target, str(done), json.dumps(PATIENT)],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert racer.stdout.readline().strip() == "ready", racer.stderr.read()
+    racers = [_racer(cli, done, "create"), _racer(cli, done, "cancel", *to_cancel)]
     importing = subprocess.Popen([sys.executable, "-m", "ordercli", "--db", cli.target, "import", str(path)],
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                  env={**os.environ, **PATIENT})
-    racer.stdin.write("go\n")
-    racer.stdin.flush()
+    for racer in racers:
+        racer.stdin.write("go\n")
+        racer.stdin.flush()
     _, imported = importing.communicate(timeout=600)
     done.touch()
-    out, err = racer.communicate(timeout=600)
-    assert racer.returncode == 0, err
-    seen = json.loads(out.strip().splitlines()[-1])
+    reports = []
+    for racer in racers:
+        out, err = racer.communicate(timeout=600)
+        assert racer.returncode == 0, err
+        reports.append(json.loads(out.strip().splitlines()[-1]))
 
     assert importing.returncode == 0, imported
     assert f"imported {orders} order(s)" in imported
-    assert seen and all(code == 0 for _, code, _ in seen), [s for s in seen if s[1]]
-    creates = sum(1 for command, _, _ in seen if command == "create")
+    for report in reports:  # each ran while the import ran, to its end, and every command went through
+        assert report["seen"] and report["until_the_end"], report
+        assert all(code == 0 for _, code, _, _ in report["seen"]), [s for s in report["seen"] if s[1]]
+    creates, cancels = (len(report["seen"]) for report in reports)
     assert query(cli, "SELECT count(*) AS n FROM orders WHERE channel_ref LIKE 'I-%'")[0].n == orders
-    assert query(cli, "SELECT count(*) AS n FROM orders WHERE status = 'canceled'")[0].n == creates
+    assert query(cli, "SELECT count(*) AS n FROM orders WHERE status = 'canceled'")[0].n == cancels
     assert cli("stock", "check").exit_code == 0
     held = {r.sku: r.reserved for r in query(cli, "SELECT p.sku, s.reserved FROM stock_levels s "
                                                   "JOIN products p ON p.id = s.product_id")}
-    assert held == {"TEA": CHUNK + 100 + 1, "COFFEE": orders - CHUNK - 100}
+    holding_left = len(to_cancel) - cancels
+    assert held == {"TEA": CHUNK + 100 + 1 + creates + holding_left,
+                    "COFFEE": orders - CHUNK - 100 + creates + holding_left}

@@ -136,6 +136,12 @@ def fill(cli: Cli, folder: Path) -> None:
         c.execute("UPDATE orders SET placed_at = placed_at - interval '2 days' WHERE id = 2")
     (folder / "products.csv").write_text("sku,name,price,currency,tax_rate,kind,gtin,active\n"
                                          "CHAI,Chai tea,19.00,EUR,7,physical,,yes\n")
+    (folder / "orders.jsonl").write_text(  # a known customer's order and a new customer's
+        "".join(json.dumps({"order": ref, "channel": "web", "channel_ref": ref, "customer": customer,
+                            "billing_address": {"line1": "Obere Str. 57", "city": "Berlin", "country": "DE"},
+                            "lines": [{"sku": "CHAI", "quantity": 1}]}) + "\n"
+                for ref, customer in (("I-1", {"name": "Maria Anders", "email": "maria@example.com"}),
+                                      ("I-2", {"name": "Ana Trujillo", "email": "ana@example.com"}))))
 
 
 # -- fixtures ------------------------------------------------------------------------------
@@ -334,6 +340,8 @@ WRITES = {
     "appointment-book": ["appointment", "book", "3", "--at", "2099-06-15T09:00", "--duration", "1h", "--with", "tom"],
     "appointment-cancel": ["appointment", "cancel", "1", "--reason", "not needed"],
     "appointment-resource-add": ["appointment", "resource", "add", "van-1", "--kind", "van"],
+    "import": ["import", "{folder}/orders.jsonl"],
+    "import-dry-run": ["import", "{folder}/orders.jsonl", "--dry-run"],
 }
 
 

@@ -62,7 +62,7 @@ def test_a_return_racing_the_deletion_of_its_shipment_stays_consistent(shop, rou
     state = cli.json("show", str(number))
     [ship] = cli.json("shipments", "--order", str(number), "--deleted")
     if codes == (0, 4):  # the return first: the shipment's units are coming back, it stays
-        assert f"in return" in seen[1]["stderr"]
+        assert "in return" in seen[1]["stderr"]
         assert ship["deleted"] is None and state["status"] == "closed"
         assert returned_units(cli, number) == 2
     else:  # the deletion first: nothing was fulfilled any more, so nothing can come back

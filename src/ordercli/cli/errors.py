@@ -106,7 +106,6 @@ FLAG_FOR_FIELD = {
     "number_padding": "--padding",
     "fallback_font": "--fallback-font",
     "logo": "--logo",
-    "restock": "--restock",
     "shipping.amount": "--shipping",
     "shipping.tax_rate": "--shipping-tax-rate",
     "write_off": "--write-off",

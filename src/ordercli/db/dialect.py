@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from ordercli.db.sql import Transaction, copy_rows, dialect_of, driver, execute, rows, stored
+from ordercli.db.sql import Transaction, copy_rows, dialect_of, driver, execute, pipelined, rows, stored
 
 # The lock a write takes on the rows it changes (see the module docstring).
 _ROW_LOCK = "FOR NO KEY UPDATE"
@@ -42,18 +42,27 @@ def lock_rows(connection, select: str, params: dict | None = None, *, of: str | 
     (products: the import turn is taken first, see `import_turn`)."""
     if dialect_of(connection) == "sqlite":
         return
-    if table == "products":
-        import_turn(connection)
-    if table and isinstance(connection, Transaction):
-        found = rows(connection, select + for_update(connection, of), params)
-        connection.locked.setdefault(table, set()).update(row[0] for row in found)
-    else:
-        execute(connection, select + for_update(connection, of), params)
+    with pipelined(connection):  # the import turn goes with the lock
+        if table == "products":
+            import_turn(connection)
+        if table and isinstance(connection, Transaction):
+            found = rows(connection, select + for_update(connection, of), params)
+            connection.locked.setdefault(table, set()).update(row[0] for row in found)
+        else:
+            execute(connection, select + for_update(connection, of), params)
 
 
-# The advisory lock of the import turn: two keys, so that it cannot be one another program
-# takes with a single bigint key; the first spells "ordc".
-_IMPORT_TURN = (0x6F726463, 1)
+# The advisory lock of the import turn has two keys (so it is none that another program takes
+# with one bigint key): "ordc" in ASCII, and the OID of the schema ordercli's tables are in, so
+# that ordercli databases in other schemas of the same PostgreSQL database never wait for it.
+IMPORT_TURN_KEY = 0x6F726463
+
+
+def import_turn_sql(*, alone: bool) -> str:
+    """The statement that takes the import turn (alone, or shared) in the current schema."""
+    function = "pg_advisory_xact_lock" if alone else "pg_advisory_xact_lock_shared"
+    return (f"SELECT {function}({IMPORT_TURN_KEY}, "
+            "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())::int)")
 
 
 def import_turn(connection, *, alone: bool = False) -> None:
@@ -64,20 +73,22 @@ def import_turn(connection, *, alone: bool = False) -> None:
     order everyone else locks in (a customer before its products, products by id), so a `create`
     or a `ship` running meanwhile could deadlock with it and the server would abort one of the
     two, as likely the import of a whole file as the other. So an import takes the turn `alone`
-    before anything else, and every transaction that locks products or places an order takes
+    before it locks anything, and every transaction that locks products or places an order takes
     it shared before its first such lock: they run side by side, and an import waits for them
     to end, they for the import (bounded by lock_timeout, the busy timeout, like any lock).
-    Held until the transaction ends; taken once per transaction."""
+    Held until the transaction ends; taken once per transaction (an import asks for it alone
+    before anything takes it shared)."""
     if dialect_of(connection) == "sqlite":
         return
     if isinstance(connection, Transaction):
-        if "import turn" in connection.locked:
+        taken = connection.locked.get("import turn")
+        if taken is not None:
+            if alone and "alone" not in taken:
+                raise RuntimeError("the import turn is taken alone before anything takes it shared")
             return
-        connection.locked["import turn"] = set()
-    function = "pg_advisory_xact_lock" if alone else "pg_advisory_xact_lock_shared"
-    # its result is not read: in a `pipelined` block it goes with the next statement read
-    execute(connection, f"SELECT {function}(:first, :second)",
-            {"first": _IMPORT_TURN[0], "second": _IMPORT_TURN[1]})
+        connection.locked["import turn"] = {"alone" if alone else "shared"}
+    # its result is not read: in a `pipelined` block it goes with the next read
+    execute(connection, import_turn_sql(alone=alone))
 
 
 def lock_ids(connection, table: str, ids) -> None:
@@ -89,10 +100,11 @@ def lock_ids(connection, table: str, ids) -> None:
     held = connection.locked.setdefault(table, set()) if isinstance(connection, Transaction) else set()
     wanted = sorted(set(ids) - held)
     if wanted:  # its result is not read: in a `pipelined` block it goes with the next read
-        if table == "products":
-            import_turn(connection)
-        execute(connection, f"SELECT id FROM {table} WHERE id IN :ids ORDER BY id{for_update(connection)}",
-                {"ids": wanted})
+        with pipelined(connection):  # and the import turn with it
+            if table == "products":
+                import_turn(connection)
+            execute(connection, f"SELECT id FROM {table} WHERE id IN :ids ORDER BY id{for_update(connection)}",
+                    {"ids": wanted})
         held.update(wanted)
 
 

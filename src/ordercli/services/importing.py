@@ -169,7 +169,6 @@ def import_orders(db, stream: TextIO, stamp: Stamp, options: ImportOptions, *, s
     gc.disable()
     try:
         with db.write() as transaction:
-            dialect.import_turn(transaction, alone=True)  # locks go chunk by chunk: it runs alone
             run = _Run(transaction, reader, stamp, options)
             products = run.catalogue()
             if parallel and hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and not keep_raw:
@@ -508,6 +507,10 @@ class _Run:
                                                                                            error),)))
 
     def take(self, chunk: list[Ready | RejectedOrder]) -> None:
+        # Customers and products are locked a chunk at a time, out of everyone else's order: the
+        # import runs alone among those who lock them (dialect.import_turn), from its first chunk
+        # (a dry run too) to its end; reading and preparing the first chunk keeps nobody waiting.
+        dialect.import_turn(self.connection, alone=True)
         ready = []
         self.result.orders += sum(1 for item in chunk if not (isinstance(item, RejectedOrder) and item.source is None))
         for item in chunk:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from ordercli.db.dialect import for_update, import_turn
-from ordercli.db.sql import execute, first, rows
+from ordercli.db.sql import execute, first, pipelined, rows
 
 COLUMNS = "id, sku, name, unit_price_minor, currency, tax_rate_bp, kind, gtin, active, created_at, updated_at"
 
 
 def by_sku(connection, sku: str, *, lock: bool = False):
     """The product row with this SKU (locked until commit if `lock`, after the import turn), or None."""
-    if lock:
-        import_turn(connection)
-    suffix = for_update(connection) if lock else ""
-    return first(connection, f"SELECT {COLUMNS} FROM products WHERE sku = :sku{suffix}", {"sku": sku})
+    with pipelined(connection):  # the turn goes with the read
+        if lock:
+            import_turn(connection)
+        suffix = for_update(connection) if lock else ""
+        return first(connection, f"SELECT {COLUMNS} FROM products WHERE sku = :sku{suffix}", {"sku": sku})
 
 
 def by_skus(connection, skus) -> list:
@@ -23,8 +24,10 @@ def by_skus(connection, skus) -> list:
 def all_for_update(connection) -> list:
     """Every product's id, SKU, kind, GTIN and currency, locked after the import turn (for a
     whole-catalogue import)."""
-    import_turn(connection)
-    return rows(connection, f"SELECT id, sku, kind, gtin, currency FROM products ORDER BY id{for_update(connection)}")
+    with pipelined(connection):  # the turn goes with the read
+        import_turn(connection)
+        return rows(connection, f"SELECT id, sku, kind, gtin, currency FROM products ORDER BY id"
+                                f"{for_update(connection)}")
 
 
 def gtin_owner(connection, gtin: str, other_than: str) -> str | None:

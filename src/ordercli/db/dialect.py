@@ -81,12 +81,11 @@ def import_turn(connection, *, alone: bool = False) -> None:
     if dialect_of(connection) == "sqlite":
         return
     if isinstance(connection, Transaction):
-        taken = connection.locked.get("import turn")
-        if taken is not None:
-            if alone and "alone" not in taken:
+        if connection.turn is not None:
+            if alone and connection.turn != "alone":
                 raise RuntimeError("the import turn is taken alone before anything takes it shared")
             return
-        connection.locked["import turn"] = {"alone" if alone else "shared"}
+        connection.turn = "alone" if alone else "shared"
     # its result is not read: in a `pipelined` block it goes with the next read
     execute(connection, import_turn_sql(alone=alone))
 

@@ -47,12 +47,13 @@ class Transaction:
     connection. It commits when its block ends, unless the block raised or `rollback()` was
     called: then nothing it did is kept. A dry run is a transaction that is rolled back."""
 
-    __slots__ = ("connection", "rolled_back", "locked")
+    __slots__ = ("connection", "rolled_back", "locked", "turn")
 
     def __init__(self, connection) -> None:
         self.connection = connection
         self.rolled_back = False
         self.locked: dict[str, set[int]] = {}  # row locks it holds: table -> ids (db/dialect.py)
+        self.turn: str | None = None  # the import turn it holds: "alone", "shared" (db/dialect.py)
 
     def rollback(self) -> None:
         """Keep nothing of this transaction: it is rolled back when its block ends."""
